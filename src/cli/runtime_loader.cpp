@@ -1,0 +1,48 @@
+#include "cli/runtime_loader.h"
+
+#include <dlfcn.h>
+#include <limits.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "runtime/job_abi.h"
+
+namespace ragforge::cli {
+
+std::string runtime_library_path() {
+  if (const char* env = std::getenv("RAGFORGE_RUNTIME_LIB"); env && *env) return env;
+  char exe[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+  std::string dir = ".";
+  if (n > 0) {
+    exe[n] = '\0';
+    dir = std::string(exe);
+    dir = dir.substr(0, dir.rfind('/'));
+  }
+  return dir + "/../lib/" RAGFORGE_RUNTIME_LIB_NAME;
+}
+
+int run_job(const std::string& job, const std::string& config_yaml, const std::string& run_dir) {
+  const std::string path = runtime_library_path();
+  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle) {
+    std::fprintf(stderr,
+                 "error: cannot load the LibTorch runtime '%s': %s\n"
+                 "Build it with scripts/build.sh, or point RAGFORGE_RUNTIME_LIB at it.\n",
+                 path.c_str(), dlerror());
+    return 2;
+  }
+  auto job_main = reinterpret_cast<ragforge_job_main_fn>(dlsym(handle, RAGFORGE_JOB_MAIN_SYMBOL));
+  if (!job_main) {
+    std::fprintf(stderr, "error: '%s' does not export %s; it is not a ragforge runtime\n",
+                 path.c_str(), RAGFORGE_JOB_MAIN_SYMBOL);
+    return 2;
+  }
+  std::fflush(stdout);
+  // The library stays loaded until exit: LibTorch does not support dlclose.
+  return job_main(RAGFORGE_JOB_ABI_VERSION, job.c_str(), config_yaml.c_str(), run_dir.c_str());
+}
+
+}  // namespace ragforge::cli

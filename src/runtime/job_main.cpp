@@ -1,0 +1,40 @@
+// The exported entry point of libragforge_torch.so (see job_abi.h). It turns
+// every exception into a message on stderr and a non-zero exit code.
+#include <cstdio>
+#include <exception>
+
+#include "core/error.h"
+#include "runtime/job_abi.h"
+#include "runtime/job_registry.h"
+#include "runtime/torch_compat.h"
+
+extern "C" __attribute__((visibility("default"))) int ragforge_job_main(
+    int abi_version, const char* job_name, const char* config_yaml, const char* run_dir) {
+  using namespace ragforge::runtime;
+  if (abi_version != RAGFORGE_JOB_ABI_VERSION) {
+    std::fprintf(stderr,
+                 "error: libragforge_torch.so speaks job ABI %d but the executable speaks %d; "
+                 "rebuild both from the same checkout\n",
+                 RAGFORGE_JOB_ABI_VERSION, abi_version);
+    return 2;
+  }
+  JobContext ctx{job_name ? job_name : "", config_yaml ? config_yaml : "", run_dir ? run_dir : ""};
+  const JobFn* job = find_job(ctx.name);
+  if (!job) {
+    std::string known;
+    for (const auto& n : job_names()) known += " " + n;
+    std::fprintf(stderr, "error: the runtime has no job '%s' (known:%s)\n", ctx.name.c_str(),
+                 known.c_str());
+    return 2;
+  }
+  try {
+    return (*job)(ctx);
+  } catch (const ragforge::Error& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+  } catch (const c10::Error& e) {
+    std::fprintf(stderr, "error: LibTorch: %s\n", ragforge::compat::error_message(e).c_str());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+  }
+  return 1;
+}
