@@ -1,12 +1,25 @@
 // The exported entry point of libragforge_torch.so (see job_abi.h). It turns
 // every exception into a message on stderr and a non-zero exit code.
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
+#include <thread>
 
 #include "core/error.h"
 #include "runtime/job_abi.h"
 #include "runtime/job_registry.h"
 #include "runtime/torch_compat.h"
+
+namespace {
+// Debian's OpenMP LibTorch starts with one intra-op thread unless told
+// otherwise; PyTorch users expect one per core. OMP_NUM_THREADS still wins.
+void init_threads() {
+  const char* env = std::getenv("OMP_NUM_THREADS");
+  if (env && *env) return;
+  unsigned cores = std::thread::hardware_concurrency();
+  if (cores > 0) at::set_num_threads(static_cast<int>(cores));
+}
+}  // namespace
 
 extern "C" __attribute__((visibility("default"))) int ragforge_job_main(
     int abi_version, const char* job_name, const char* config_yaml, const char* run_dir) {
@@ -28,6 +41,7 @@ extern "C" __attribute__((visibility("default"))) int ragforge_job_main(
     return 2;
   }
   try {
+    init_threads();
     return (*job)(ctx);
   } catch (const ragforge::Error& e) {
     std::fprintf(stderr, "error: %s\n", e.what());

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <regex>
+#include <thread>
 
 #include "support/subprocess.h"
 
@@ -31,6 +32,13 @@ TEST(VersionCli, ThreadCountFollowsOmpNumThreads) {
   auto r = run_process({ragforge_bin(), "--version"}, with_env({{"OMP_NUM_THREADS", "1"}}));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("Threads: 1 intra-op"), std::string::npos) << r.out;
+}
+
+TEST(VersionCli, UsesEveryCoreByDefault) {
+  auto r = run_process({ragforge_bin(), "--version"}, with_env({{"OMP_NUM_THREADS", ""}}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string want = "Threads: " + std::to_string(std::thread::hardware_concurrency()) + " intra-op";
+  EXPECT_NE(r.out.find(want), std::string::npos) << r.out;
 }
 
 TEST(VersionCli, HelpNeedsNoRuntimeLibrary) {
