@@ -2,13 +2,30 @@
 # On Debian they come from apt (scripts/setup.sh); on a GPU machine from pip's
 # LibTorch plus the bundle made by scripts/gpu-bundle.sh (see scripts/gpu-build.sh).
 
+# A GPU machine without a package registry builds against the Debian packages
+# unpacked by scripts/gpu-bundle.sh; their headers live under the bundle.
+if(RAGFORGE_BUNDLE_DIR)
+  include_directories(SYSTEM ${RAGFORGE_BUNDLE_DIR}/include)
+  list(APPEND CMAKE_PREFIX_PATH ${RAGFORGE_BUNDLE_DIR})
+endif()
+
 find_package(Torch REQUIRED)
 find_package(yaml-cpp REQUIRED)
 find_package(CLI11 CONFIG REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(CURL REQUIRED)
-find_package(PkgConfig REQUIRED)
-pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
+# re2 ships only a pkg-config file on Debian; fall back to a plain search
+# where pkg-config is absent (the GPU image).
+find_package(PkgConfig QUIET)
+if(PKG_CONFIG_FOUND AND NOT RAGFORGE_BUNDLE_DIR)
+  pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
+else()
+  find_path(RE2_INCLUDE_DIR re2/re2.h REQUIRED)
+  find_library(RE2_LIBRARY re2 REQUIRED)
+  add_library(PkgConfig::RE2 INTERFACE IMPORTED)
+  target_include_directories(PkgConfig::RE2 SYSTEM INTERFACE ${RE2_INCLUDE_DIR})
+  target_link_libraries(PkgConfig::RE2 INTERFACE ${RE2_LIBRARY})
+endif()
 find_package(Threads REQUIRED)
 if(RAGFORGE_BUILD_TESTS)
   find_package(GTest REQUIRED)
