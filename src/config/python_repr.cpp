@@ -43,3 +43,62 @@ std::string python_float_repr(double v) {
 }
 
 }  // namespace ragforge::config
+
+#include "config/node.h"
+
+namespace ragforge::config {
+namespace {
+std::string quote(const std::string& s) {
+  // Python prefers single quotes unless the text holds one and no double quote.
+  bool has_single = s.find('\'') != std::string::npos;
+  bool has_double = s.find('"') != std::string::npos;
+  char q = (has_single && !has_double) ? '"' : '\'';
+  std::string out(1, q);
+  for (char c : s) {
+    if (c == q || c == '\\') out += '\\';
+    if (c == '\n') { out += "\\n"; continue; }
+    if (c == '\t') { out += "\\t"; continue; }
+    out += c;
+  }
+  return out + q;
+}
+std::string key_repr(const Key& k) {
+  switch (k.type) {
+    case Key::Type::String: return quote(k.text);
+    case Key::Type::Bool: return k.text == "true" ? "True" : "False";
+    default: return k.text;
+  }
+}
+}  // namespace
+
+std::string python_repr(const Node& n) {
+  if (n.is_string()) return quote(n.as_string());
+  return python_str(n);
+}
+
+std::string python_str(const Node& n) {
+  switch (n.type()) {
+    case Node::Type::Null: return "None";
+    case Node::Type::Bool: return n.as_bool() ? "True" : "False";
+    case Node::Type::Int: return std::to_string(n.as_int());
+    case Node::Type::Float: return python_float_repr(n.as_float());
+    case Node::Type::String: return n.as_string();
+    case Node::Type::List: {
+      std::string s = "[";
+      for (size_t i = 0; i < n.items().size(); ++i) s += (i ? ", " : "") + python_repr(n.items()[i]);
+      return s + "]";
+    }
+    case Node::Type::Dict: {
+      std::string s = "{";
+      bool first = true;
+      for (const auto& e : n.entries()) {
+        s += (first ? "" : ", ") + key_repr(e.key) + ": " + python_repr(e.value);
+        first = false;
+      }
+      return s + "}";
+    }
+  }
+  return "";
+}
+
+}  // namespace ragforge::config
