@@ -1,0 +1,568 @@
+#include "config/yaml_load.h"
+
+#include <yaml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "config/python_repr.h"
+#include "config/utf8.h"
+#include "config/yaml_errors.h"
+#include "config/yaml_scalar.h"
+#include "core/error.h"
+
+// libyaml is the C implementation of the YAML 1.1 parser PyYAML is written
+// after (PyYAML's CLoader uses it): same scanner rules, line breaks (NEL,
+// LS, PS), implicit-tag flags and marks. Construction (typing, merges,
+// duplicate keys) follows PyYAML's SafeConstructor and OmegaConf's loader.
+namespace ragforge::config {
+
+namespace {
+
+// Deeper nesting than any real config; the limit keeps every recursive walk
+// over a Node (copy, compare, emit, destroy) far from the stack's end.
+constexpr size_t kMaxDepth = 512;
+
+constexpr const char* kYamlTagPrefix = "tag:yaml.org,2002:";
+
+YamlMark to_mark(const yaml_mark_t& m) { return YamlMark{m.line, m.column}; }
+
+[[noreturn]] void fail_at(const std::string& source, const YamlMark& m, const std::string& problem,
+                          const std::string& context = "", const YamlMark* context_mark = nullptr) {
+  throw Error(yaml_error_text(source, context, context_mark, problem, &m));
+}
+
+// PyYAML reads files as UTF-8 and its Reader accepts only printable
+// characters (its NON_PRINTABLE regex). Checked up front so the error can
+// say where the bad byte is.
+void check_text(std::string_view text, const std::string& source) {
+  YamlMark mark;
+  bool after_cr = false;
+  for (size_t i = 0; i < text.size();) {
+    std::u32string one;
+    const unsigned char c0 = static_cast<unsigned char>(text[i]);
+    size_t len = 1;
+    if (c0 >= 0xF0) len = 4;
+    else if (c0 >= 0xE0) len = 3;
+    else if (c0 >= 0xC0) len = 2;
+    if (len > text.size() - i || !decode_utf8(text.substr(i, len), one) || one.size() != 1) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02x", c0);
+      fail_at(source, mark, "'utf-8' codec can't decode byte " + std::string(hex) + ": invalid UTF-8");
+    }
+    const char32_t c = one[0];
+    const bool printable = c == 0x09 || c == 0x0A || c == 0x0D || (c >= 0x20 && c <= 0x7E) || c == 0x85 ||
+                           (c >= 0xA0 && c <= 0xD7FF) || (c >= 0xE000 && c <= 0xFFFD) ||
+                           (c >= 0x10000 && c <= 0x10FFFF);
+    if (!printable) {
+      char hex[16];
+      std::snprintf(hex, sizeof hex, "#x%04x", static_cast<unsigned>(c));
+      fail_at(source, mark, "unacceptable character " + std::string(hex) + ": special characters are not allowed");
+    }
+    if (c == '\n' && after_cr) {
+      // "\r\n" is one line break
+    } else if (c == '\n' || c == '\r' || c == 0x85 || c == 0x2028 || c == 0x2029) {
+      ++mark.line;
+      mark.column = 0;
+    } else {
+      ++mark.column;
+    }
+    after_cr = c == '\r';
+    i += len;
+  }
+}
+
+// A mapping key as PyYAML constructed it, with what OmegaConf needs to know.
+struct PendingKey {
+  enum class Kind { Scalar, Merge, Null, Container };
+  Kind kind = Kind::Scalar;
+  Key key;
+  double float_value = 0.0;  // for Float keys (Python compares keys by value)
+  bool str_tagged = false;   // OmegaConf's duplicate check only sees str keys
+  std::string raw;           // the scalar text, for the duplicate message
+  YamlMark mark;
+};
+
+struct Pair {
+  PendingKey key;
+  Node value;
+  YamlMark value_mark;
+  const char* value_kind = "scalar";  // PyYAML's node id, for merge errors
+};
+
+struct Frame {
+  bool is_map = false;
+  Node node;  // the list, or the mapping being filled
+  YamlMark mark;
+  std::string anchor;
+  std::vector<Pair> pairs;  // mappings: collected in order
+  bool have_key = false;
+  PendingKey key;
+};
+
+// Python's dict treats 1, 1.0 and True as one key (and 0, 0.0, False).
+double numeric_value(const PendingKey& k) {
+  switch (k.key.type) {
+    case Key::Type::Bool: return k.key.text == "true" ? 1.0 : 0.0;
+    case Key::Type::Int: return static_cast<double>(std::stoll(k.key.text));
+    case Key::Type::Float: return k.float_value;
+    case Key::Type::String: break;
+  }
+  return 0.0;
+}
+bool same_python_key(const PendingKey& a, const PendingKey& b) {
+  if (a.key.type == Key::Type::String || b.key.type == Key::Type::String)
+    return a.key.type == b.key.type && a.key.text == b.key.text;
+  if (a.key.type == Key::Type::Int && b.key.type == Key::Type::Int) return a.key.text == b.key.text;
+  return numeric_value(a) == numeric_value(b);  // NaN keys never collide
+}
+
+std::string cstr(const yaml_char_t* p) { return p ? reinterpret_cast<const char*>(p) : ""; }
+
+class Builder {
+ public:
+  explicit Builder(const std::string& source) : source_(source) {}
+
+  bool has_root() const { return has_root_; }
+  const YamlMark& root_mark() const { return root_mark_; }
+  Node take_root() { return std::move(root_); }
+
+  void event(const yaml_event_t& ev) {
+    const YamlMark mark = to_mark(ev.start_mark);
+    switch (ev.type) {
+      case YAML_ALIAS_EVENT: alias(mark, cstr(ev.data.alias.anchor)); break;
+      case YAML_SCALAR_EVENT: {
+        const auto& sc = ev.data.scalar;
+        scalar(mark, cstr(sc.anchor), sc.tag ? cstr(sc.tag) : "!", sc.tag != nullptr,
+               std::string(reinterpret_cast<const char*>(sc.value), sc.length), sc.plain_implicit != 0);
+        break;
+      }
+      case YAML_SEQUENCE_START_EVENT:
+        start(false, mark, cstr(ev.data.sequence_start.anchor), cstr(ev.data.sequence_start.tag));
+        break;
+      case YAML_MAPPING_START_EVENT:
+        start(true, mark, cstr(ev.data.mapping_start.anchor), cstr(ev.data.mapping_start.tag));
+        break;
+      case YAML_SEQUENCE_END_EVENT:
+      case YAML_MAPPING_END_EVENT: end(); break;
+      default: break;
+    }
+  }
+
+ private:
+  struct Anchored {
+    Node node;
+    size_t depth = 0;
+    PendingKey key;  // how the node reads as a mapping key
+    YamlMark mark;
+    const char* kind = "scalar";
+  };
+
+  std::string origin(const YamlMark& m) const { return source_ + ":" + std::to_string(m.line + 1); }
+  bool in_key_position() const { return !stack_.empty() && stack_.back().is_map && !stack_.back().have_key; }
+
+  void check_new_anchor(const std::string& name, const YamlMark& mark) {
+    if (name.empty()) return;
+    auto it = anchor_marks_.find(name);
+    if (it != anchor_marks_.end())
+      fail_at(source_, mark, "second occurrence", "found duplicate anchor '" + name + "'; first occurrence",
+              &it->second);
+    anchor_marks_.emplace(name, mark);
+  }
+
+  void alias(const YamlMark& mark, const std::string& name) {
+    auto it = anchors_.find(name);
+    if (it == anchors_.end()) {
+      if (anchor_marks_.count(name)) fail_at(source_, mark, "found recursive alias '" + name + "'");
+      fail_at(source_, mark, "found undefined alias '" + name + "'");
+    }
+    if (stack_.size() + it->second.depth > kMaxDepth) fail_at(source_, mark, "nesting is too deep");
+    // An alias is the anchored node itself: PyYAML reports its marks.
+    add_value(it->second.node, it->second.mark, it->second.key, it->second.kind);
+  }
+
+  Node make_int(const std::string& value, const YamlMark& mark) {
+    const auto v = construct_yaml_int(value);
+    if (!v) fail_at(source_, mark, "invalid int '" + value + "' (or out of the 64-bit range)");
+    return Node::integer(*v);
+  }
+  Node make_float(const std::string& value, const YamlMark& mark) {
+    const auto v = construct_yaml_float(value);
+    if (!v) fail_at(source_, mark, "could not convert string to float: '" + value + "'");
+    return Node::floating(*v);
+  }
+  [[noreturn]] void no_constructor(const std::string& tag, const YamlMark& mark) {
+    fail_at(source_, mark, "could not determine a constructor for the tag '" + tag + "'");
+  }
+
+  void scalar(const YamlMark& mark, const std::string& anchor, const std::string& tag, bool explicit_tag,
+              const std::string& value, bool plain_implicit) {
+    check_new_anchor(anchor, mark);
+    Node n;
+    PendingKey::Kind kind = PendingKey::Kind::Scalar;
+    bool str_tagged = false;
+    std::string resolved_tag = tag;
+    if (tag == "!" || !explicit_tag) {
+      // Composer: an untagged (or `!`) scalar gets its tag from the resolver
+      // when plain_implicit, else it is a str.
+      resolved_tag = std::string(kYamlTagPrefix) + "str";
+      if (plain_implicit) {
+        switch (resolve_plain_scalar(value, YamlResolver::OmegaConfLoader)) {
+          case YamlTag::Null: resolved_tag = std::string(kYamlTagPrefix) + "null"; break;
+          case YamlTag::Bool: resolved_tag = std::string(kYamlTagPrefix) + "bool"; break;
+          case YamlTag::Int: resolved_tag = std::string(kYamlTagPrefix) + "int"; break;
+          case YamlTag::Float: resolved_tag = std::string(kYamlTagPrefix) + "float"; break;
+          case YamlTag::Merge: resolved_tag = std::string(kYamlTagPrefix) + "merge"; break;
+          case YamlTag::Value: resolved_tag = std::string(kYamlTagPrefix) + "value"; break;
+          case YamlTag::Yaml: resolved_tag = std::string(kYamlTagPrefix) + "yaml"; break;
+          case YamlTag::Str:
+          case YamlTag::Timestamp: break;  // OmegaConf drops the timestamp resolver
+        }
+      }
+    }
+    const std::string prefix = kYamlTagPrefix;
+    const std::string name = resolved_tag.rfind(prefix, 0) == 0 ? resolved_tag.substr(prefix.size()) : "";
+    if (name == "str") {
+      n = Node::string(value);
+      str_tagged = true;
+    } else if (name == "int") {
+      n = make_int(value, mark);
+    } else if (name == "float") {
+      n = make_float(value, mark);
+    } else if (name == "bool") {
+      const auto b = construct_yaml_bool(value);
+      if (!b) fail_at(source_, mark, "invalid bool '" + value + "'");
+      n = Node::boolean(*b);
+    } else if (name == "null") {
+      kind = PendingKey::Kind::Null;
+    } else if (name == "merge") {
+      kind = PendingKey::Kind::Merge;
+      n = Node::string(value);
+    } else if (name == "value" && in_key_position()) {
+      // flatten_mapping retags a `=` key as a string; elsewhere it has no
+      // constructor.
+      n = Node::string(value);
+    } else {
+      no_constructor(resolved_tag, mark);
+    }
+    n.origin = origin(mark);
+
+    PendingKey k;
+    k.kind = kind;
+    k.raw = value;
+    k.str_tagged = str_tagged;
+    if (kind == PendingKey::Kind::Scalar) {
+      switch (n.type()) {
+        case Node::Type::String: k.key = Key(n.as_string()); break;
+        case Node::Type::Int: k.key = Key::of_int(n.as_int()); break;
+        case Node::Type::Bool:
+          k.key = Key(n.as_bool() ? "true" : "false");
+          k.key.type = Key::Type::Bool;
+          break;
+        case Node::Type::Float:
+          k.key = Key(python_float_repr(n.as_float()));
+          k.key.type = Key::Type::Float;
+          k.float_value = n.as_float();
+          break;
+        default: break;
+      }
+    }
+    if (!anchor.empty()) remember(anchor, n, k, mark, "scalar");
+    add_value(std::move(n), mark, std::move(k), "scalar");
+  }
+
+  void start(bool is_map, const YamlMark& mark, const std::string& anchor, const std::string& tag) {
+    check_new_anchor(anchor, mark);
+    const char* want = is_map ? "map" : "seq";
+    if (!tag.empty() && tag != "!" && tag != std::string(kYamlTagPrefix) + want) no_constructor(tag, mark);
+    if (stack_.size() >= kMaxDepth) fail_at(source_, mark, "nesting is too deep");
+    Frame f;
+    f.is_map = is_map;
+    f.node = is_map ? Node::dict() : Node::list();
+    f.node.origin = origin(mark);
+    f.mark = mark;
+    f.anchor = anchor;
+    stack_.push_back(std::move(f));
+  }
+
+  void end() {
+    if (stack_.empty()) return;
+    Frame f = std::move(stack_.back());
+    stack_.pop_back();
+    if (f.is_map) build_mapping(f);
+    PendingKey as_key;
+    as_key.kind = PendingKey::Kind::Container;
+    const char* kind = f.is_map ? "mapping" : "sequence";
+    if (!f.anchor.empty()) remember(f.anchor, f.node, as_key, f.mark, kind);
+    add_value(std::move(f.node), f.mark, std::move(as_key), kind);
+  }
+
+  void remember(const std::string& anchor, const Node& n, const PendingKey& as_key, const YamlMark& mark,
+                const char* kind) {
+    Anchored a;
+    a.node = n;
+    a.key = as_key;
+    a.depth = node_depth(n);
+    a.mark = mark;
+    a.kind = kind;
+    anchors_[anchor] = std::move(a);
+  }
+
+  static size_t node_depth(const Node& n) {
+    if (!n.is_container()) return 0;
+    size_t d = 0;
+    if (n.is_list())
+      for (const auto& c : n.items()) d = std::max(d, node_depth(c));
+    else
+      for (const auto& e : n.entries()) d = std::max(d, node_depth(e.value));
+    return d + 1;
+  }
+
+  // Hands a finished node to its parent (or makes it the root).
+  void add_value(Node n, const YamlMark& mark, PendingKey as_key, const char* kind) {
+    if (stack_.empty()) {
+      root_ = std::move(n);
+      root_mark_ = mark;
+      has_root_ = true;
+      return;
+    }
+    Frame& parent = stack_.back();
+    if (!parent.is_map) {
+      parent.node.push_back(std::move(n));
+      return;
+    }
+    if (!parent.have_key) {
+      as_key.mark = mark;
+      parent.key = std::move(as_key);
+      parent.have_key = true;
+      return;
+    }
+    parent.pairs.push_back(Pair{std::move(parent.key), std::move(n), mark, kind});
+    parent.have_key = false;
+  }
+
+  // OmegaConf's duplicate check, then PyYAML's merge-key flattening and
+  // dict construction (later values win, a key keeps its first position).
+  void build_mapping(Frame& f) {
+    std::unordered_set<std::string> seen;
+    for (const auto& p : f.pairs) {
+      if (p.key.kind != PendingKey::Kind::Scalar || !p.key.str_tagged) continue;
+      if (!seen.insert(p.key.raw).second)
+        fail_at(source_, p.key.mark, "found duplicate key " + p.key.raw, "while constructing a mapping", &f.mark);
+    }
+    std::vector<Pair> merged;
+    std::vector<Pair> own;
+    for (auto& p : f.pairs) {
+      if (p.key.kind != PendingKey::Kind::Merge) {
+        own.push_back(std::move(p));
+        continue;
+      }
+      if (p.value.is_dict()) {
+        append_entries(p.value, p.value_mark, &merged);
+      } else if (p.value.is_list()) {
+        for (const auto& sub : p.value.items())
+          if (!sub.is_dict())
+            fail_at(source_, p.value_mark,
+                    std::string("expected a mapping for merging, but found ") + (sub.is_list() ? "sequence" : "scalar"),
+                    "while constructing a mapping", &f.mark);
+        // Later mappings are merged first, so earlier ones win.
+        const auto& subs = p.value.items();
+        for (auto it = subs.rbegin(); it != subs.rend(); ++it) append_entries(*it, p.value_mark, &merged);
+      } else {
+        fail_at(source_, p.value_mark,
+                std::string("expected a mapping or list of mappings for merging, but found ") + p.value_kind,
+                "while constructing a mapping", &f.mark);
+      }
+    }
+    for (auto& p : own) merged.push_back(std::move(p));
+    std::vector<PendingKey> keys;
+    auto& entries = f.node.entries();
+    for (auto& p : merged) {
+      if (p.key.kind == PendingKey::Kind::Container)
+        fail_at(source_, p.key.mark, "found unhashable key", "while constructing a mapping", &f.mark);
+      if (p.key.kind == PendingKey::Kind::Null)
+        fail_at(source_, p.key.mark, "Incompatible key type 'NoneType': a config key cannot be null");
+      size_t i = 0;
+      while (i < keys.size() && !same_python_key(keys[i], p.key)) ++i;
+      if (i < keys.size()) {
+        entries[i].value = std::move(p.value);
+      } else {
+        keys.push_back(p.key);
+        entries.push_back(DictEntry{p.key.key, std::move(p.value)});
+      }
+    }
+  }
+
+  static void append_entries(const Node& dict, const YamlMark& mark, std::vector<Pair>* out) {
+    for (const auto& e : dict.entries()) {
+      Pair p;
+      p.key.key = e.key;
+      p.key.mark = mark;
+      if (e.key.type == Key::Type::Float) p.key.float_value = python_float(e.key.text).value_or(0.0);
+      p.value = e.value;
+      p.value_mark = mark;
+      out->push_back(std::move(p));
+    }
+  }
+
+  const std::string& source_;
+  std::vector<Frame> stack_;
+  std::unordered_map<std::string, Anchored> anchors_;
+  std::unordered_map<std::string, YamlMark> anchor_marks_;
+  Node root_;
+  YamlMark root_mark_;
+  bool has_root_ = false;
+};
+
+// Owns a libyaml parser and pulls events from it, turning its errors into
+// ragforge::Error in PyYAML's words.
+class EventSource {
+ public:
+  EventSource(std::string_view text, const std::string& source) : text_(text), source_(source) {
+    if (!yaml_parser_initialize(&parser_)) throw Error("out of memory while parsing " + source);
+    yaml_parser_set_input_string(&parser_, reinterpret_cast<const unsigned char*>(text.data()), text.size());
+    yaml_parser_set_encoding(&parser_, YAML_UTF8_ENCODING);
+  }
+  ~EventSource() {
+    if (live_) yaml_event_delete(&event_);
+    yaml_parser_delete(&parser_);
+  }
+  EventSource(const EventSource&) = delete;
+  EventSource& operator=(const EventSource&) = delete;
+
+  const yaml_event_t& next() {
+    if (live_) yaml_event_delete(&event_);
+    live_ = false;
+    if (!yaml_parser_parse(&parser_, &event_)) fail();
+    live_ = true;
+    return event_;
+  }
+
+ private:
+  [[noreturn]] void fail() {
+    if (parser_.error == YAML_MEMORY_ERROR) throw Error("out of memory while parsing " + source_);
+    std::string context = parser_.context ? parser_.context : "";
+    std::string problem = parser_.problem ? parser_.problem : "invalid YAML";
+    const YamlMark context_mark = to_mark(parser_.context_mark);
+    YamlMark problem_mark = to_mark(parser_.problem_mark);
+    if (parser_.error == YAML_READER_ERROR) {
+      // check_text() catches these first; keep libyaml's byte offset.
+      throw Error(problem + "\n  in \"" + source_ + "\", position " + std::to_string(parser_.problem_offset));
+    }
+    pyyaml_wording(text_, &context, context_mark, &problem, &problem_mark);
+    throw Error(yaml_error_text(source_, context, parser_.context ? &context_mark : nullptr, problem, &problem_mark));
+  }
+
+  std::string_view text_;
+  const std::string& source_;
+  yaml_parser_t parser_{};
+  yaml_event_t event_{};
+  bool live_ = false;
+};
+
+}  // namespace
+
+Node load_yaml_string(std::string_view text, const std::string& source_name) {
+  check_text(text, source_name);
+  EventSource events(text, source_name);
+  Builder builder(source_name);
+  events.next();  // STREAM-START
+  if (events.next().type == YAML_STREAM_END_EVENT) {
+    Node empty = Node::dict();
+    empty.origin = source_name + ":1";
+    return empty;
+  }
+  // DOCUMENT-START is current: build the one document.
+  for (;;) {
+    const yaml_event_t& ev = events.next();
+    if (ev.type == YAML_DOCUMENT_END_EVENT) break;
+    builder.event(ev);
+  }
+  // PyYAML's get_single_node: anything but the stream's end is a second
+  // document, reported before it is parsed any further.
+  const yaml_event_t& after = events.next();
+  if (after.type != YAML_STREAM_END_EVENT) {
+    const YamlMark first = builder.root_mark();
+    fail_at(source_name, to_mark(after.start_mark), "but found another document",
+            "expected a single document in the stream", &first);
+  }
+  Node root = builder.take_root();
+  if (root.is_null()) {
+    Node empty = Node::dict();
+    empty.origin = root.origin;
+    return empty;
+  }
+  return root;
+}
+
+Node load_yaml_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw Error("Cannot read config file '" + path + "': " + std::strerror(errno));
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  if (f.bad()) throw Error("Cannot read config file '" + path + "': read error");
+  return load_yaml_string(ss.str(), path);
+}
+
+std::map<std::string, std::string> read_header_directives(std::string_view text) {
+  // Hydra reads only the first 512 characters for the header.
+  std::u32string chars = decode_utf8_lossless(text);
+  if (chars.size() > 512) chars.resize(512);
+  const auto is_space = [](char32_t c) {
+    return c == ' ' || (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x1F) || c == 0x85 || c == 0xA0 ||
+           c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F ||
+           c == 0x205F || c == 0x3000;
+  };
+  const auto is_break = [](char32_t c) {
+    return c == '\n' || c == '\r' || c == 0x0B || c == 0x0C || (c >= 0x1C && c <= 0x1E) || c == 0x85 ||
+           c == 0x2028 || c == 0x2029;
+  };
+  const auto strip = [&](std::u32string s) {
+    size_t b = 0, e = s.size();
+    while (b < e && is_space(s[b])) ++b;
+    while (e > b && is_space(s[e - 1])) --e;
+    return s.substr(b, e - b);
+  };
+  std::map<std::string, std::string> res;
+  size_t i = 0;
+  while (i < chars.size()) {
+    // str.splitlines()
+    size_t j = i;
+    while (j < chars.size() && !is_break(chars[j])) ++j;
+    std::u32string line = strip(chars.substr(i, j - i));
+    i = j;
+    if (i < chars.size()) i += (chars[i] == '\r' && i + 1 < chars.size() && chars[i + 1] == '\n') ? 2 : 1;
+    if (line.empty()) continue;
+    // re.match("^\s*#\s*@", line): the line is stripped, so '#', spaces, '@'.
+    size_t k = 0;
+    if (line[k] != '#') break;
+    ++k;
+    while (k < line.size() && is_space(line[k])) ++k;
+    if (k >= line.size() || line[k] != '@') break;
+    size_t h = 0;
+    while (h < line.size() && line[h] == '#') ++h;
+    const std::u32string body = strip(line.substr(h));
+    std::vector<std::u32string> parts;
+    size_t s = 0;
+    for (size_t p = 0; p <= body.size(); ++p)
+      if (p == body.size() || body[p] == ' ') {
+        if (p > s) parts.push_back(body.substr(s, p - s));
+        s = p + 1;
+      }
+    if (parts.size() < 2) throw Error("Expected header format: KEY VALUE, got '" + encode_utf8(body) + "'");
+    if (parts.size() > 2) throw Error("Too many components in '" + encode_utf8(body) + "'");
+    const std::u32string key = strip(parts[0]), val = strip(parts[1]);
+    if (!key.empty() && key[0] == '@') res[encode_utf8(key.substr(1))] = encode_utf8(val);
+  }
+  return res;
+}
+
+}  // namespace ragforge::config
