@@ -2,7 +2,9 @@
 // oc.deprecated, oc.env, oc.select, oc.dict.keys, oc.dict.values) and the
 // ones Hydra registers (hydra, now, python_version). Argument-count errors
 // reproduce the TypeError text CPython gives for each Python signature.
+#include <cctype>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 
@@ -92,7 +94,7 @@ Value oc_create(Session& s, const EvalCtx& ctx, const std::vector<Value>& args) 
   const Node& n = obj.node();
   if (n.is_container()) return Value::of(s.adopt(Node(n), ctx.self));
   if (n.is_null()) return Value::of(Node::null());
-  if (n.is_string()) return Value::of(s.create_from_yaml(n.as_string(), ctx.self));
+  if (n.is_string()) return s.create_from_yaml(n.as_string(), ctx.self);
   raise("ValidationError", std::string("Object of unsupported type: '") + python_type_name(n) + "'");
 }
 

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "config/python_str.h"
+#include "config/yaml_load.h"
 
 namespace ragforge::config::detail {
 namespace {
@@ -166,6 +167,18 @@ std::vector<std::string> Session::path_of(const PlaceRef& place) {
 PlaceRef Session::adopt(Node container, const PlaceRef& parent) {
   arena_.push_back(std::make_unique<Node>(std::move(container)));
   return make_place(arena_.back().get(), parent, std::nullopt);
+}
+
+Value Session::create_from_yaml(const std::string& text, const PlaceRef& parent) {
+  Node loaded = load_yaml_string(text, "oc.create argument");
+  if (loaded.is_container()) return Value::of(adopt(std::move(loaded), parent));
+  if (loaded.is_null()) return Value::of(adopt(Node::dict(), parent));
+  if (loaded.is_string()) {  // a bare word becomes a key with a null value
+    Node d = Node::dict();
+    d.set(loaded.as_string(), Node::null());
+    return Value::of(adopt(std::move(d), parent));
+  }
+  raise("ValidationError", std::string("Object of unsupported type: '") + python_type_name(loaded) + "'");
 }
 
 PlaceRef Session::hydra_place() {

@@ -117,6 +117,8 @@ class Session {
   // A container produced by a resolver, owned by this session and placed
   // under `parent` (OmegaConf.create(obj, parent=_parent_)).
   PlaceRef adopt(Node container, const PlaceRef& parent);
+  // OmegaConf.create(yaml_text, parent=_parent_), as oc.create does for a string.
+  Value create_from_yaml(const std::string& text, const PlaceRef& parent);
 
   // The `hydra` node for ${hydra:...}, inside a root of its own like
   // HydraConfig's masked copy; null without ResolveOptions::hydra.
