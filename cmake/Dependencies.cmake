@@ -12,7 +12,6 @@ endif()
 if(RAGFORGE_WITH_TORCH)
   find_package(Torch REQUIRED)
 endif()
-find_package(yaml-cpp REQUIRED)
 find_package(CLI11 CONFIG REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(CURL REQUIRED)
@@ -51,9 +50,3 @@ else()
 endif()
 
 # NCCL comes with a CUDA LibTorch (torch_cuda links it); nothing to find separately.
-# Debian's yaml-cpp config names its target yaml-cpp; newer ones yaml-cpp::yaml-cpp.
-if(TARGET yaml-cpp::yaml-cpp)
-  set(RAGFORGE_YAML_TARGET yaml-cpp::yaml-cpp)
-else()
-  set(RAGFORGE_YAML_TARGET yaml-cpp)
-endif()
