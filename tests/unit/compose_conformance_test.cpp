@@ -97,7 +97,8 @@ TEST_P(ComposeConformance, MatchesHydra) {
   const Node& hydra = *res.cfg.find("hydra");
   // Recorded from the resolved hydra node: `\${x}` in an override reads back as `${x}`.
   json task = json::array();
-  for (const auto& t : resolve_value(hydra, "overrides.task").items()) task.push_back(t.as_string());
+  const Node resolved_task = resolve_value(hydra, "overrides.task");
+  for (const auto& t : resolved_task.items()) task.push_back(t.as_string());
   EXPECT_EQ(task, e["task_overrides"]);
   EXPECT_EQ(resolve_value(hydra, "job.override_dirname").as_string(), e["override_dirname"].get<std::string>());
 
