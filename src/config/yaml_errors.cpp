@@ -102,7 +102,7 @@ void pyyaml_wording(std::string_view text, std::string* context, const YamlMark&
   const std::u32string s = decode_utf8_lossless(text);
   const std::string p = *problem;
   if (p == "did not find expected ',' or ']'" || p == "did not find expected ',' or '}'") {
-    *problem = "expected ',' or '" + std::string(1, p.back() == ']' ? ']' : '}') + "', but got " +
+    *problem = "expected ',' or '" + std::string(1, p[p.size() - 2]) + "', but got " +
                token_at(s, *problem_mark, context_mark, false);
   } else if (p == "did not find expected key" || p == "did not find expected '-' indicator") {
     *problem = "expected <block end>, but found " + token_at(s, *problem_mark, context_mark, true);
