@@ -244,6 +244,12 @@ class Parser {
       }
       case Tok::POpen:
         fail(at, "unexpected '('; only a function name may precede '(' (escape it as \\( or quote the value)");
+      case Tok::BraceOpen:
+        if (t.begin > 0 && in_[t.begin - 1] == '$')
+          fail(at - 1, "unterminated interpolation: '${' needs a closing '}'");
+        fail(at, "unexpected '{'; a dict must be a whole value (escape it as \\{ or quote the value)");
+      case Tok::BracketOpen:
+        fail(at, "unexpected '['; a list must be a whole value (escape it as \\[ or quote the value)");
       case Tok::QuotedValue:
         fail(at, "unexpected quoted string; a quoted string must be a whole value, not part of one");
       default:
