@@ -186,6 +186,18 @@ TEST(OverrideErrors, ShowInputCaretAndReason) {
   EXPECT_NE(error_of("x=choice(choice(a,b))").find("nesting choices is not supported"), std::string::npos);
 }
 
+TEST(OverrideKeys, DictKeysAreUniqueLikePython) {
+  Override o = parse_override("x={1: a, b: c, true: d, 1.0: e}");
+  ASSERT_EQ(o.value.entries.size(), 2u);
+  EXPECT_EQ(o.value_as_str(), "{1:e,b:c}");
+}
+
+TEST(OverrideErrors, NothingFollowsAClosedValue) {
+  EXPECT_NE(error_of("x='a' ").find("unexpected whitespace"), std::string::npos);
+  EXPECT_NE(error_of("x=[1] ").find("unexpected whitespace"), std::string::npos);
+  EXPECT_EQ(parse_override("x=a ").value_as_str(), "a");
+}
+
 TEST(OverrideErrors, SyntaxErrorsWinOverEvaluationErrors) {
   EXPECT_NE(error_of("x=int(a) ]").find("unexpected ']'"), std::string::npos);
 }
@@ -228,6 +240,13 @@ TEST(OverrideHostileInput, LargeButValidInputsParse) {
   for (int i = 0; i < 20000; ++i) list += (i ? "," : "") + std::to_string(i);
   EXPECT_EQ(parse_override(list + "]").value.items.size(), 20000u);
   EXPECT_EQ(parse_override("x=" + std::string(200, '[') + std::string(200, ']')).value.items.size(), 1u);
+  std::string dict = "x={", kwargs = "x=str(";
+  for (int i = 0; i < 50000; ++i) {
+    dict += (i ? ",k" : "k") + std::to_string(i % 25000) + ":" + std::to_string(i);
+    kwargs += "a" + std::to_string(i) + "=1,";
+  }
+  EXPECT_EQ(parse_override(dict + "}").value.entries.size(), 25000u);
+  expect_rejected(kwargs + "b=2)");
   EXPECT_EQ(parse_override("x=1e400").value.floating, HUGE_VAL);
   EXPECT_EQ(parse_override("x=" + std::string(1000, '1') + ".5").value.floating, HUGE_VAL);
   EXPECT_EQ(parse_override("x=" + std::string(1000, '0') + ".5").value.kind, ParsedValue::Kind::Str);
