@@ -334,6 +334,13 @@ TEST(InterpolationGrammar, AntlrStyleMessages) {
   EXPECT_EQ(message("${foo"), "no viable alternative at input '${foo'");
   EXPECT_EQ(message("${a b}"), "token recognition error at: ' b'");
   EXPECT_EQ(message("${oc.env:a#}"), "token recognition error at: '#'");
+  EXPECT_EQ(message("${}"), "no viable alternative at input '${}'");
+  EXPECT_EQ(message("${a.b.}"), "no viable alternative at input '${a.b.}'");
+  EXPECT_EQ(message("${oc.env:FOO"), "missing BRACE_CLOSE at '<EOF>'");
+  EXPECT_EQ(message("x ${oc.env:FOO,'a'b}"), "extraneous input 'b' expecting BRACE_CLOSE");
+  EXPECT_EQ(message("${a[b}"), "missing BRACKET_CLOSE at '}'");
+  EXPECT_EQ(message("${foo:[1,2}"), "missing BRACKET_CLOSE at '}'");
+  EXPECT_EQ(message("${a.0:x}"), "mismatched input ':' expecting {BRACKET_OPEN, INTER_CLOSE, '.'}");
 }
 
 TEST(InterpolationGrammar, TokensFollowLongestMatch) {
