@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <unordered_map>
 #include <unordered_set>
@@ -17,6 +18,7 @@
 #include "config/utf8.h"
 #include "config/yaml_errors.h"
 #include "config/yaml_scalar.h"
+#include "config/yaml_strict.h"
 #include "core/error.h"
 
 // libyaml is the C implementation of the YAML 1.1 parser PyYAML is written
@@ -426,6 +428,9 @@ class Builder {
 // ragforge::Error in PyYAML's words.
 class EventSource {
  public:
+  // Where libyaml reported a syntax error, once next() has thrown one.
+  const std::optional<YamlMark>& syntax_error_mark() const { return error_mark_; }
+
   EventSource(std::string_view text, const std::string& source) : text_(text), source_(source) {
     if (!yaml_parser_initialize(&parser_)) throw Error("out of memory while parsing " + source);
     yaml_parser_set_input_string(&parser_, reinterpret_cast<const unsigned char*>(text.data()), text.size());
@@ -457,6 +462,7 @@ class EventSource {
       // check_text() catches these first; keep libyaml's byte offset.
       throw Error(problem + "\n  in \"" + source_ + "\", position " + std::to_string(parser_.problem_offset));
     }
+    error_mark_ = problem_mark;
     pyyaml_wording(text_, &context, context_mark, &problem, &problem_mark);
     throw Error(yaml_error_text(source_, context, parser_.context ? &context_mark : nullptr, problem, &problem_mark));
   }
@@ -466,13 +472,12 @@ class EventSource {
   yaml_parser_t parser_{};
   yaml_event_t event_{};
   bool live_ = false;
+  std::optional<YamlMark> error_mark_;
 };
 
-}  // namespace
+bool before(const YamlMark& a, const YamlMark& b) { return a.line < b.line || (a.line == b.line && a.column < b.column); }
 
-Node load_yaml_string(std::string_view text, const std::string& source_name) {
-  check_text(text, source_name);
-  EventSource events(text, source_name);
+Node parse_document(EventSource& events, const std::string& source_name) {
   Builder builder(source_name);
   events.next();  // STREAM-START
   if (events.next().type == YAML_STREAM_END_EVENT) {
@@ -500,6 +505,31 @@ Node load_yaml_string(std::string_view text, const std::string& source_name) {
     empty.origin = root.origin;
     return empty;
   }
+  return root;
+}
+
+}  // namespace
+
+Node load_yaml_string(std::string_view text, const std::string& source_name) {
+  check_text(text, source_name);
+  const std::optional<YamlRejection> strict = find_pyyaml_rejection(text);
+  const auto strict_error = [&] {
+    return Error(yaml_error_text(source_name, strict->context,
+                                 strict->context_mark ? &*strict->context_mark : nullptr, strict->problem,
+                                 &strict->mark));
+  };
+  EventSource events(text, source_name);
+  Node root;
+  try {
+    root = parse_document(events, source_name);
+  } catch (const Error&) {
+    // PyYAML stops there unless its parser failed earlier in the text;
+    // construction errors (duplicate keys, ...) come after all scanning.
+    const auto& syntax = events.syntax_error_mark();
+    if (strict && !(syntax && before(*syntax, strict->mark))) throw strict_error();
+    throw;
+  }
+  if (strict) throw strict_error();
   return root;
 }
 
