@@ -111,6 +111,20 @@ void pyyaml_wording(std::string_view text, std::string* context, const YamlMark&
                     std::string* problem, YamlMark* problem_mark) {
   const std::u32string s = decode_utf8_lossless(text);
   const std::string p = *problem;
+  // At the end of a text without a final line break libyaml moves its mark
+  // to a virtual next line; PyYAML's stays at the real end.
+  if (!s.empty() && !is_break(s.back()) && problem_mark->column == 0) {
+    YamlMark end;
+    for (size_t i = 0; i < s.size(); ++i) {
+      if (is_break(s[i])) {
+        if (!(s[i] == '\n' && i > 0 && s[i - 1] == '\r')) ++end.line;
+        end.column = 0;
+      } else {
+        ++end.column;
+      }
+    }
+    if (problem_mark->line == end.line + 1) *problem_mark = end;
+  }
   if (p == "did not find expected ',' or ']'" || p == "did not find expected ',' or '}'") {
     *problem = "expected ',' or '" + std::string(p.find("']'") != std::string::npos ? "]" : "}") + "', but got " +
                token_at(s, *problem_mark, context_mark, false);

@@ -3,6 +3,7 @@
 #include <yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -510,8 +511,37 @@ Node parse_document(EventSource& events, const std::string& source_name) {
 
 }  // namespace
 
-Node load_yaml_string(std::string_view text, const std::string& source_name) {
-  check_text(text, source_name);
+// PyYAML skips directives other than %YAML and %TAG (to the end of their
+// line); libyaml rejects them. Blanks them out, keeping every mark in place.
+std::string without_unknown_directives(std::string_view text) {
+  std::string out(text);
+  size_t line_start = 0;
+  while (line_start < out.size()) {
+    size_t line_end = out.find('\n', line_start);
+    if (line_end == std::string::npos) line_end = out.size();
+    const std::string_view line(out.data() + line_start, line_end - line_start);
+    if (!line.empty() && line[0] == '%') {
+      size_t n = 1;
+      while (n < line.size() && (std::isalnum(static_cast<unsigned char>(line[n])) || line[n] == '-' || line[n] == '_'))
+        ++n;
+      const std::string_view name = line.substr(1, n - 1);
+      const bool ends_name = n == line.size() || line[n] == ' ' || line[n] == '\r';
+      if (!name.empty() && ends_name && name != "YAML" && name != "TAG") out[line_start] = '#';
+    } else if (line.rfind("---", 0) == 0) {
+      break;  // directives only come before the first document
+    } else if (!line.empty() && line[0] != '#' && line.find_first_not_of(" \r") != std::string_view::npos) {
+      break;
+    }
+    line_start = line_end + 1;
+  }
+  return out;
+}
+
+Node load_yaml_string(std::string_view raw_text, const std::string& source_name) {
+  check_text(raw_text, source_name);
+  const std::string cleaned = raw_text.find('%') == std::string_view::npos ? std::string()
+                                                                             : without_unknown_directives(raw_text);
+  const std::string_view text = cleaned.empty() ? raw_text : std::string_view(cleaned);
   const std::optional<YamlRejection> strict = find_pyyaml_rejection(text);
   const auto strict_error = [&] {
     return Error(yaml_error_text(source_name, strict->context,
