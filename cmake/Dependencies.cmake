@@ -9,6 +9,9 @@ find_package(nlohmann_json 3.10 REQUIRED)
 find_package(CURL REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
+# libyaml: the YAML 1.1 parser PyYAML itself is built on, so configs load
+# exactly as Hydra loads them (yaml-cpp follows YAML 1.2 and differs).
+pkg_check_modules(LIBYAML REQUIRED IMPORTED_TARGET yaml-0.1)
 find_package(Threads REQUIRED)
 if(RAGFORGE_BUILD_TESTS)
   find_package(GTest REQUIRED)
