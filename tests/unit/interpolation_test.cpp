@@ -158,6 +158,12 @@ self_ref_str: 'pre-${a}-post'
             "a: 1\nb: 1\nc: 1\nd:\n  e: 1\n  f: 1\nlist:\n- 1\n- 1\n- 1\nself_ref_str: pre-1-post\n");
 }
 
+TEST(Interpolation, WhitespaceInsideBraces) {
+  ResolveOptions env = with_env({{"X", "x"}});
+  EXPECT_EQ(resolved("a: 1\nb: ${ a }\nc: '${ oc.env : X }'\nd: '${oc.env:NOPE , ''d'' }'\n", env),
+            "a: 1\nb: 1\nc: x\nd: d\n");
+}
+
 TEST(Interpolation, BracketKeysAndListIndices) {
   EXPECT_EQ(resolve_value(yaml("a: {b: [x, {c: 7}]}\nv: ${a[b][1].c}\nw: ${a.b[0]}\n"), "v"), Node::integer(7));
   EXPECT_EQ(resolve_value(yaml("a: {b: [x, {c: 7}]}\nw: ${a.b[0]}\n"), "w"), Node::string("x"));
@@ -200,6 +206,14 @@ TEST(Interpolation, ResolveValueSelectsAndResolves) {
   Node copy = resolve_value(cfg, "run.copy");
   ASSERT_TRUE(copy.is_dict());
   EXPECT_EQ(*copy.find("parent_name"), Node::string("exp1"));
+  try {
+    resolve_value(yaml("a:\n  b: ???\n"), "a.b");
+    FAIL();
+  } catch (const InterpolationError& e) {
+    EXPECT_EQ(e.type_name(), "MissingMandatoryValue");
+    EXPECT_EQ(std::string(e.what()), "Missing mandatory value: a.b\n    full_key: a.b\n    object_type=dict");
+  }
+  EXPECT_EQ(resolve_value(yaml("a:\n  b: ???\n  c: 1\n"), "a"), yaml("b: ???\nc: 1\n"));
   try {
     resolve_value(cfg, "run.nope");
     FAIL();
