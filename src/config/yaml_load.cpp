@@ -36,6 +36,14 @@ constexpr size_t kMaxDepth = 512;
 
 constexpr const char* kYamlTagPrefix = "tag:yaml.org,2002:";
 
+// Scalar text quoted in an error message, cut to a readable length.
+std::string clip(const std::string& v) {
+  if (v.size() <= 80) return v;
+  size_t cut = 77;
+  while (cut > 0 && (static_cast<unsigned char>(v[cut]) & 0xC0) == 0x80) --cut;  // keep UTF-8 whole
+  return v.substr(0, cut) + "...";
+}
+
 YamlMark to_mark(const yaml_mark_t& m) { return YamlMark{m.line, m.column}; }
 
 [[noreturn]] void fail_at(const std::string& source, const YamlMark& m, const std::string& problem,
@@ -47,21 +55,23 @@ YamlMark to_mark(const yaml_mark_t& m) { return YamlMark{m.line, m.column}; }
 // characters (its NON_PRINTABLE regex). Checked up front so the error can
 // say where the bad byte is.
 void check_text(std::string_view text, const std::string& source) {
+  std::u32string chars;
+  size_t bad_offset = 0;
+  const bool valid = decode_utf8(text, chars, &bad_offset);
+  if (!valid) {
+    std::u32string before;
+    decode_utf8(text.substr(0, bad_offset), before);
+    chars = before;  // report the position of the bad byte
+  }
   YamlMark mark;
-  bool after_cr = false;
-  for (size_t i = 0; i < text.size();) {
-    std::u32string one;
-    const unsigned char c0 = static_cast<unsigned char>(text[i]);
-    size_t len = 1;
-    if (c0 >= 0xF0) len = 4;
-    else if (c0 >= 0xE0) len = 3;
-    else if (c0 >= 0xC0) len = 2;
-    if (len > text.size() - i || !decode_utf8(text.substr(i, len), one) || one.size() != 1) {
+  for (size_t i = 0; i <= chars.size(); ++i) {
+    if (i == chars.size()) {
+      if (valid) return;
       char hex[8];
-      std::snprintf(hex, sizeof hex, "0x%02x", c0);
+      std::snprintf(hex, sizeof hex, "0x%02x", static_cast<unsigned char>(text[bad_offset]));
       fail_at(source, mark, "'utf-8' codec can't decode byte " + std::string(hex) + ": invalid UTF-8");
     }
-    const char32_t c = one[0];
+    const char32_t c = chars[i];
     const bool printable = c == 0x09 || c == 0x0A || c == 0x0D || (c >= 0x20 && c <= 0x7E) || c == 0x85 ||
                            (c >= 0xA0 && c <= 0xD7FF) || (c >= 0xE000 && c <= 0xFFFD) ||
                            (c >= 0x10000 && c <= 0x10FFFF);
@@ -70,7 +80,7 @@ void check_text(std::string_view text, const std::string& source) {
       std::snprintf(hex, sizeof hex, "#x%04x", static_cast<unsigned>(c));
       fail_at(source, mark, "unacceptable character " + std::string(hex) + ": special characters are not allowed");
     }
-    if (c == '\n' && after_cr) {
+    if (c == '\n' && i > 0 && chars[i - 1] == '\r') {
       // "\r\n" is one line break
     } else if (c == '\n' || c == '\r' || c == 0x85 || c == 0x2028 || c == 0x2029) {
       ++mark.line;
@@ -78,8 +88,6 @@ void check_text(std::string_view text, const std::string& source) {
     } else {
       ++mark.column;
     }
-    after_cr = c == '\r';
-    i += len;
   }
 }
 
@@ -111,22 +119,26 @@ struct Frame {
   PendingKey key;
 };
 
-// Python's dict treats 1, 1.0 and True as one key (and 0, 0.0, False).
-double numeric_value(const PendingKey& k) {
+// Python's dict treats 1, 1.0 and True as one key (and 0, 0.0, False):
+// numeric keys share one identity per value. NaN equals nothing.
+std::optional<std::string> python_key_identity(const PendingKey& k) {
   switch (k.key.type) {
-    case Key::Type::Bool: return k.key.text == "true" ? 1.0 : 0.0;
-    case Key::Type::Int: return static_cast<double>(std::stoll(k.key.text));
-    case Key::Type::Float: return k.float_value;
-    case Key::Type::String: break;
+    case Key::Type::String: return "s:" + k.key.text;
+    case Key::Type::Bool: return std::string(k.key.text == "true" ? "i:1" : "i:0");
+    case Key::Type::Int: return "i:" + k.key.text;
+    case Key::Type::Float: {
+      const double v = k.float_value;
+      if (std::isnan(v)) return std::nullopt;
+      if (v == std::trunc(v) && std::fabs(v) < 9.2e18) return "i:" + std::to_string(static_cast<int64_t>(v));
+      return "f:" + python_float_repr(v);
+    }
   }
-  return 0.0;
+  return std::nullopt;
 }
-bool same_python_key(const PendingKey& a, const PendingKey& b) {
-  if (a.key.type == Key::Type::String || b.key.type == Key::Type::String)
-    return a.key.type == b.key.type && a.key.text == b.key.text;
-  if (a.key.type == Key::Type::Int && b.key.type == Key::Type::Int) return a.key.text == b.key.text;
-  return numeric_value(a) == numeric_value(b);  // NaN keys never collide
-}
+
+// Aliases copy their anchored node; this many copied nodes in one document
+// means an alias bomb ("billion laughs"), not a config.
+constexpr size_t kMaxAliasNodes = 1000000;
 
 std::string cstr(const yaml_char_t* p) { return p ? reinterpret_cast<const char*>(p) : ""; }
 
@@ -164,7 +176,8 @@ class Builder {
   struct Anchored {
     Node node;
     size_t depth = 0;
-    PendingKey key;  // how the node reads as a mapping key
+    size_t size = 1;  // nodes in the subtree
+    PendingKey key;   // how the node reads as a mapping key
     YamlMark mark;
     const char* kind = "scalar";
   };
@@ -188,18 +201,21 @@ class Builder {
       fail_at(source_, mark, "found undefined alias '" + name + "'");
     }
     if (stack_.size() + it->second.depth > kMaxDepth) fail_at(source_, mark, "nesting is too deep");
+    alias_nodes_ += it->second.size;
+    if (alias_nodes_ > kMaxAliasNodes)
+      fail_at(source_, mark, "aliases expand to more than " + std::to_string(kMaxAliasNodes) + " nodes");
     // An alias is the anchored node itself: PyYAML reports its marks.
     add_value(it->second.node, it->second.mark, it->second.key, it->second.kind);
   }
 
   Node make_int(const std::string& value, const YamlMark& mark) {
     const auto v = construct_yaml_int(value);
-    if (!v) fail_at(source_, mark, "invalid int '" + value + "' (or out of the 64-bit range)");
+    if (!v) fail_at(source_, mark, "invalid int '" + clip(value) + "' (or out of the 64-bit range)");
     return Node::integer(*v);
   }
   Node make_float(const std::string& value, const YamlMark& mark) {
     const auto v = construct_yaml_float(value);
-    if (!v) fail_at(source_, mark, "could not convert string to float: '" + value + "'");
+    if (!v) fail_at(source_, mark, "could not convert string to float: '" + clip(value) + "'");
     return Node::floating(*v);
   }
   [[noreturn]] void no_constructor(const std::string& tag, const YamlMark& mark) {
@@ -242,7 +258,7 @@ class Builder {
       n = make_float(value, mark);
     } else if (name == "bool") {
       const auto b = construct_yaml_bool(value);
-      if (!b) fail_at(source_, mark, "invalid bool '" + value + "'");
+      if (!b) fail_at(source_, mark, "invalid bool '" + clip(value) + "'");
       n = Node::boolean(*b);
     } else if (name == "null") {
       kind = PendingKey::Kind::Null;
@@ -313,19 +329,23 @@ class Builder {
     Anchored a;
     a.node = n;
     a.key = as_key;
-    a.depth = node_depth(n);
+    a.depth = node_depth(n, &a.size);
     a.mark = mark;
     a.kind = kind;
     anchors_[anchor] = std::move(a);
   }
 
-  static size_t node_depth(const Node& n) {
+  // Depth of the subtree; adds its node count to *count.
+  static size_t node_depth(const Node& n, size_t* count) {
     if (!n.is_container()) return 0;
     size_t d = 0;
-    if (n.is_list())
-      for (const auto& c : n.items()) d = std::max(d, node_depth(c));
-    else
-      for (const auto& e : n.entries()) d = std::max(d, node_depth(e.value));
+    if (n.is_list()) {
+      *count += n.items().size();
+      for (const auto& c : n.items()) d = std::max(d, node_depth(c, count));
+    } else {
+      *count += n.entries().size();
+      for (const auto& e : n.entries()) d = std::max(d, node_depth(e.value, count));
+    }
     return d + 1;
   }
 
@@ -386,19 +406,19 @@ class Builder {
       }
     }
     for (auto& p : own) merged.push_back(std::move(p));
-    std::vector<PendingKey> keys;
+    std::unordered_map<std::string, size_t> index;  // key identity -> entry
     auto& entries = f.node.entries();
     for (auto& p : merged) {
       if (p.key.kind == PendingKey::Kind::Container)
         fail_at(source_, p.key.mark, "found unhashable key", "while constructing a mapping", &f.mark);
       if (p.key.kind == PendingKey::Kind::Null)
         fail_at(source_, p.key.mark, "Incompatible key type 'NoneType': a config key cannot be null");
-      size_t i = 0;
-      while (i < keys.size() && !same_python_key(keys[i], p.key)) ++i;
-      if (i < keys.size()) {
-        entries[i].value = std::move(p.value);
+      const auto id = python_key_identity(p.key);
+      const auto it = id ? index.find(*id) : index.end();
+      if (it != index.end()) {
+        entries[it->second].value = std::move(p.value);
       } else {
-        keys.push_back(p.key);
+        if (id) index.emplace(*id, entries.size());
         entries.push_back(DictEntry{p.key.key, std::move(p.value)});
       }
     }
@@ -420,6 +440,7 @@ class Builder {
   std::vector<Frame> stack_;
   std::unordered_map<std::string, Anchored> anchors_;
   std::unordered_map<std::string, YamlMark> anchor_marks_;
+  size_t alias_nodes_ = 0;
   Node root_;
   YamlMark root_mark_;
   bool has_root_ = false;
