@@ -1,25 +1,28 @@
 #include "config/yaml_load.h"
 
-#include <yaml-cpp/anchor.h>
-#include <yaml-cpp/eventhandler.h>
-#include <yaml-cpp/exceptions.h>
-#include <yaml-cpp/mark.h>
-#include <yaml-cpp/parser.h>
+#include <yaml.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <set>
 #include <sstream>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "config/python_repr.h"
 #include "config/utf8.h"
+#include "config/yaml_errors.h"
 #include "config/yaml_scalar.h"
 #include "core/error.h"
 
+// libyaml is the C implementation of the YAML 1.1 parser PyYAML is written
+// after (PyYAML's CLoader uses it): same scanner rules, line breaks (NEL,
+// LS, PS), implicit-tag flags and marks. Construction (typing, merges,
+// duplicate keys) follows PyYAML's SafeConstructor and OmegaConf's loader.
 namespace ragforge::config {
 
 namespace {
@@ -30,42 +33,30 @@ constexpr size_t kMaxDepth = 512;
 
 constexpr const char* kYamlTagPrefix = "tag:yaml.org,2002:";
 
-// PyYAML's mark format: `  in "file", line L, column C` (1-based).
-std::string where(const std::string& source, int line, int column) {
-  return "  in \"" + source + "\", line " + std::to_string(line + 1) + ", column " + std::to_string(column + 1);
-}
-std::string where(const std::string& source, const YAML::Mark& m) { return where(source, m.line, m.column); }
+YamlMark to_mark(const yaml_mark_t& m) { return YamlMark{m.line, m.column}; }
 
-[[noreturn]] void fail_at(const std::string& source, const YAML::Mark& m, const std::string& problem,
-                          const std::string& context = "", const YAML::Mark* context_mark = nullptr) {
-  std::string msg;
-  if (!context.empty()) {
-    msg += context + "\n";
-    if (context_mark) msg += where(source, *context_mark) + "\n";
-  }
-  msg += problem + "\n" + where(source, m);
-  throw Error(msg);
+[[noreturn]] void fail_at(const std::string& source, const YamlMark& m, const std::string& problem,
+                          const std::string& context = "", const YamlMark* context_mark = nullptr) {
+  throw Error(yaml_error_text(source, context, context_mark, problem, &m));
 }
 
-// PyYAML's Reader accepts only these characters (its NON_PRINTABLE regex),
-// and the file must be valid UTF-8. Checked up front so the parser only
-// ever sees clean text and the error can say where the bad byte is.
+// PyYAML reads files as UTF-8 and its Reader accepts only printable
+// characters (its NON_PRINTABLE regex). Checked up front so the error can
+// say where the bad byte is.
 void check_text(std::string_view text, const std::string& source) {
-  int line = 0, column = 0;
+  YamlMark mark;
+  bool after_cr = false;
   for (size_t i = 0; i < text.size();) {
     std::u32string one;
-    size_t bad = 0;
-    // Decode one character at a time to know its position.
-    size_t len = 1;
     const unsigned char c0 = static_cast<unsigned char>(text[i]);
+    size_t len = 1;
     if (c0 >= 0xF0) len = 4;
     else if (c0 >= 0xE0) len = 3;
     else if (c0 >= 0xC0) len = 2;
-    if (len > text.size() - i || !decode_utf8(text.substr(i, len), one, &bad) || one.size() != 1) {
+    if (len > text.size() - i || !decode_utf8(text.substr(i, len), one) || one.size() != 1) {
       char hex[8];
       std::snprintf(hex, sizeof hex, "0x%02x", c0);
-      throw Error("'utf-8' codec can't decode byte " + std::string(hex) + ": invalid UTF-8\n" +
-                  where(source, line, column));
+      fail_at(source, mark, "'utf-8' codec can't decode byte " + std::string(hex) + ": invalid UTF-8");
     }
     const char32_t c = one[0];
     const bool printable = c == 0x09 || c == 0x0A || c == 0x0D || (c >= 0x20 && c <= 0x7E) || c == 0x85 ||
@@ -74,15 +65,17 @@ void check_text(std::string_view text, const std::string& source) {
     if (!printable) {
       char hex[16];
       std::snprintf(hex, sizeof hex, "#x%04x", static_cast<unsigned>(c));
-      throw Error("unacceptable character " + std::string(hex) + ": special characters are not allowed\n" +
-                  where(source, line, column));
+      fail_at(source, mark, "unacceptable character " + std::string(hex) + ": special characters are not allowed");
     }
-    if (c == '\n') {
-      ++line;
-      column = 0;
+    if (c == '\n' && after_cr) {
+      // "\r\n" is one line break
+    } else if (c == '\n' || c == '\r' || c == 0x85 || c == 0x2028 || c == 0x2029) {
+      ++mark.line;
+      mark.column = 0;
     } else {
-      ++column;
+      ++mark.column;
     }
+    after_cr = c == '\r';
     i += len;
   }
 }
@@ -95,51 +88,89 @@ struct PendingKey {
   double float_value = 0.0;  // for Float keys (Python compares keys by value)
   bool str_tagged = false;   // OmegaConf's duplicate check only sees str keys
   std::string raw;           // the scalar text, for the duplicate message
-  YAML::Mark mark;
+  YamlMark mark;
+};
+
+struct Pair {
+  PendingKey key;
+  Node value;
+  YamlMark value_mark;
+  const char* value_kind = "scalar";  // PyYAML's node id, for merge errors
 };
 
 struct Frame {
   bool is_map = false;
-  Node node;                        // the list, or the mapping being filled
-  YAML::Mark mark;
-  YAML::anchor_t anchor = YAML::NullAnchor;
-  std::vector<std::pair<PendingKey, Node>> pairs;  // mappings: collected in order
+  Node node;  // the list, or the mapping being filled
+  YamlMark mark;
+  std::string anchor;
+  std::vector<Pair> pairs;  // mappings: collected in order
   bool have_key = false;
   PendingKey key;
 };
 
 // Python's dict treats 1, 1.0 and True as one key (and 0, 0.0, False).
-bool numeric_value(const PendingKey& k, double* v) {
+double numeric_value(const PendingKey& k) {
   switch (k.key.type) {
-    case Key::Type::Bool: *v = k.key.text == "true" ? 1.0 : 0.0; return true;
-    case Key::Type::Int: *v = static_cast<double>(std::stoll(k.key.text)); return true;
-    case Key::Type::Float: *v = k.float_value; return true;
-    case Key::Type::String: return false;
+    case Key::Type::Bool: return k.key.text == "true" ? 1.0 : 0.0;
+    case Key::Type::Int: return static_cast<double>(std::stoll(k.key.text));
+    case Key::Type::Float: return k.float_value;
+    case Key::Type::String: break;
   }
-  return false;
+  return 0.0;
 }
 bool same_python_key(const PendingKey& a, const PendingKey& b) {
   if (a.key.type == Key::Type::String || b.key.type == Key::Type::String)
     return a.key.type == b.key.type && a.key.text == b.key.text;
   if (a.key.type == Key::Type::Int && b.key.type == Key::Type::Int) return a.key.text == b.key.text;
-  double x = 0, y = 0;
-  numeric_value(a, &x);
-  numeric_value(b, &y);
-  return x == y;  // NaN keys never collide
+  return numeric_value(a) == numeric_value(b);  // NaN keys never collide
 }
 
-class Builder : public YAML::EventHandler {
+std::string cstr(const yaml_char_t* p) { return p ? reinterpret_cast<const char*>(p) : ""; }
+
+class Builder {
  public:
   explicit Builder(const std::string& source) : source_(source) {}
 
   bool has_root() const { return has_root_; }
+  const YamlMark& root_mark() const { return root_mark_; }
   Node take_root() { return std::move(root_); }
 
-  void OnDocumentStart(const YAML::Mark& mark) override { doc_mark_ = mark; }
-  const YAML::Mark& doc_mark() const { return doc_mark_; }
-  void OnDocumentEnd() override {}
+  void event(const yaml_event_t& ev) {
+    const YamlMark mark = to_mark(ev.start_mark);
+    switch (ev.type) {
+      case YAML_ALIAS_EVENT: alias(mark, cstr(ev.data.alias.anchor)); break;
+      case YAML_SCALAR_EVENT: {
+        const auto& sc = ev.data.scalar;
+        scalar(mark, cstr(sc.anchor), sc.tag ? cstr(sc.tag) : "!", sc.tag != nullptr,
+               std::string(reinterpret_cast<const char*>(sc.value), sc.length), sc.plain_implicit != 0);
+        break;
+      }
+      case YAML_SEQUENCE_START_EVENT:
+        start(false, mark, cstr(ev.data.sequence_start.anchor), cstr(ev.data.sequence_start.tag));
+        break;
+      case YAML_MAPPING_START_EVENT:
+        start(true, mark, cstr(ev.data.mapping_start.anchor), cstr(ev.data.mapping_start.tag));
+        break;
+      case YAML_SEQUENCE_END_EVENT:
+      case YAML_MAPPING_END_EVENT: end(); break;
+      default: break;
+    }
+  }
 
-  void OnAnchor(const YAML::Mark& mark, const std::string& name) override {
+ private:
+  struct Anchored {
+    Node node;
+    size_t depth = 0;
+    PendingKey key;  // how the node reads as a mapping key
+    YamlMark mark;
+    const char* kind = "scalar";
+  };
+
+  std::string origin(const YamlMark& m) const { return source_ + ":" + std::to_string(m.line + 1); }
+  bool in_key_position() const { return !stack_.empty() && stack_.back().is_map && !stack_.back().have_key; }
+
+  void check_new_anchor(const std::string& name, const YamlMark& mark) {
+    if (name.empty()) return;
     auto it = anchor_marks_.find(name);
     if (it != anchor_marks_.end())
       fail_at(source_, mark, "second occurrence", "found duplicate anchor '" + name + "'; first occurrence",
@@ -147,172 +178,86 @@ class Builder : public YAML::EventHandler {
     anchor_marks_.emplace(name, mark);
   }
 
-  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
-    Node n;
-    n.origin = origin(mark);
-    emit_scalar(std::move(n), mark, anchor, PendingKey::Kind::Null, Key(), "", false);
-  }
-
-  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
-    auto it = anchors_.find(anchor);
-    if (it == anchors_.end()) fail_at(source_, mark, "found recursive alias (an anchor used inside itself)");
-    Node copy = it->second.node;
-    if (copy.is_container()) {
-      if (depth() + it->second.depth > kMaxDepth) fail_at(source_, mark, "nesting is too deep");
-      add_value(std::move(copy), mark, it->second.key);
-      return;
+  void alias(const YamlMark& mark, const std::string& name) {
+    auto it = anchors_.find(name);
+    if (it == anchors_.end()) {
+      if (anchor_marks_.count(name)) fail_at(source_, mark, "found recursive alias '" + name + "'");
+      fail_at(source_, mark, "found undefined alias '" + name + "'");
     }
-    add_value(std::move(copy), mark, it->second.key);
+    if (stack_.size() + it->second.depth > kMaxDepth) fail_at(source_, mark, "nesting is too deep");
+    // An alias is the anchored node itself: PyYAML reports its marks.
+    add_value(it->second.node, it->second.mark, it->second.key, it->second.kind);
   }
 
-  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
-                const std::string& value) override {
+  Node make_int(const std::string& value, const YamlMark& mark) {
+    const auto v = construct_yaml_int(value);
+    if (!v) fail_at(source_, mark, "invalid int '" + value + "' (or out of the 64-bit range)");
+    return Node::integer(*v);
+  }
+  Node make_float(const std::string& value, const YamlMark& mark) {
+    const auto v = construct_yaml_float(value);
+    if (!v) fail_at(source_, mark, "could not convert string to float: '" + value + "'");
+    return Node::floating(*v);
+  }
+  [[noreturn]] void no_constructor(const std::string& tag, const YamlMark& mark) {
+    fail_at(source_, mark, "could not determine a constructor for the tag '" + tag + "'");
+  }
+
+  void scalar(const YamlMark& mark, const std::string& anchor, const std::string& tag, bool explicit_tag,
+              const std::string& value, bool plain_implicit) {
+    check_new_anchor(anchor, mark);
     Node n;
     PendingKey::Kind kind = PendingKey::Kind::Scalar;
     bool str_tagged = false;
-    if (tag == "?") {
-      switch (resolve_plain_scalar(value, YamlResolver::OmegaConfLoader)) {
-        case YamlTag::Null: kind = PendingKey::Kind::Null; break;
-        case YamlTag::Bool: n = Node::boolean(*construct_yaml_bool(value)); break;
-        case YamlTag::Int: n = make_int(value, mark); break;
-        case YamlTag::Float: n = make_float(value, mark); break;
-        case YamlTag::Merge: kind = PendingKey::Kind::Merge; n = Node::string(value); break;
-        case YamlTag::Value:
-          // PyYAML has no constructor for `=` except as a key, where
-          // flatten_mapping retags it as a string.
-          if (!in_key_position())
-            fail_at(source_, mark, "could not determine a constructor for the tag 'tag:yaml.org,2002:value'",
-                    "while constructing an object (value)");
-          n = Node::string(value);
-          break;
-        case YamlTag::Str:
-        case YamlTag::Timestamp:  // OmegaConf removes the timestamp resolver
-        case YamlTag::Yaml: n = Node::string(value); str_tagged = true; break;
+    std::string resolved_tag = tag;
+    if (tag == "!" || !explicit_tag) {
+      // Composer: an untagged (or `!`) scalar gets its tag from the resolver
+      // when plain_implicit, else it is a str.
+      resolved_tag = std::string(kYamlTagPrefix) + "str";
+      if (plain_implicit) {
+        switch (resolve_plain_scalar(value, YamlResolver::OmegaConfLoader)) {
+          case YamlTag::Null: resolved_tag = std::string(kYamlTagPrefix) + "null"; break;
+          case YamlTag::Bool: resolved_tag = std::string(kYamlTagPrefix) + "bool"; break;
+          case YamlTag::Int: resolved_tag = std::string(kYamlTagPrefix) + "int"; break;
+          case YamlTag::Float: resolved_tag = std::string(kYamlTagPrefix) + "float"; break;
+          case YamlTag::Merge: resolved_tag = std::string(kYamlTagPrefix) + "merge"; break;
+          case YamlTag::Value: resolved_tag = std::string(kYamlTagPrefix) + "value"; break;
+          case YamlTag::Yaml: resolved_tag = std::string(kYamlTagPrefix) + "yaml"; break;
+          case YamlTag::Str:
+          case YamlTag::Timestamp: break;  // OmegaConf drops the timestamp resolver
+        }
       }
-    } else if (tag == "!") {
+    }
+    const std::string prefix = kYamlTagPrefix;
+    const std::string name = resolved_tag.rfind(prefix, 0) == 0 ? resolved_tag.substr(prefix.size()) : "";
+    if (name == "str") {
       n = Node::string(value);
       str_tagged = true;
-    } else {
-      n = explicit_tag(tag, value, mark, &kind, &str_tagged);
-    }
-    n.origin = origin(mark);
-    emit_scalar(std::move(n), mark, anchor, kind, Key(), value, str_tagged);
-  }
-
-  void OnSequenceStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
-                       YAML::EmitterStyle::value) override {
-    check_collection_tag(tag, "seq", mark);
-    push(false, mark, anchor);
-  }
-  void OnSequenceEnd() override { pop(); }
-
-  void OnMapStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
-                  YAML::EmitterStyle::value) override {
-    check_collection_tag(tag, "map", mark);
-    push(true, mark, anchor);
-  }
-  void OnMapEnd() override { pop(); }
-
- private:
-  struct Anchored {
-    Node node;
-    size_t depth = 0;
-    PendingKey key;  // how the node reads as a mapping key
-  };
-
-  std::string origin(const YAML::Mark& m) const { return source_ + ":" + std::to_string(m.line + 1); }
-  size_t depth() const { return stack_.size(); }
-  bool in_key_position() const { return !stack_.empty() && stack_.back().is_map && !stack_.back().have_key; }
-
-  Node make_int(const std::string& value, const YAML::Mark& mark) {
-    const auto v = construct_yaml_int(value);
-    if (!v) fail_at(source_, mark, "invalid or out-of-range integer '" + value + "' (ints must fit in 64 bits)");
-    return Node::integer(*v);
-  }
-  Node make_float(const std::string& value, const YAML::Mark& mark) {
-    const auto v = construct_yaml_float(value);
-    if (!v) fail_at(source_, mark, "could not convert '" + value + "' to float");
-    return Node::floating(*v);
-  }
-
-  Node explicit_tag(const std::string& tag, const std::string& value, const YAML::Mark& mark,
-                    PendingKey::Kind* kind, bool* str_tagged) {
-    const std::string prefix = kYamlTagPrefix;
-    const std::string name = tag.rfind(prefix, 0) == 0 ? tag.substr(prefix.size()) : "";
-    if (name == "str") {
-      *str_tagged = true;
-      return Node::string(value);
-    }
-    if (name == "int") return make_int(value, mark);
-    if (name == "float") return make_float(value, mark);
-    if (name == "bool") {
+    } else if (name == "int") {
+      n = make_int(value, mark);
+    } else if (name == "float") {
+      n = make_float(value, mark);
+    } else if (name == "bool") {
       const auto b = construct_yaml_bool(value);
       if (!b) fail_at(source_, mark, "invalid bool '" + value + "'");
-      return Node::boolean(*b);
+      n = Node::boolean(*b);
+    } else if (name == "null") {
+      kind = PendingKey::Kind::Null;
+    } else if (name == "merge") {
+      kind = PendingKey::Kind::Merge;
+      n = Node::string(value);
+    } else if (name == "value" && in_key_position()) {
+      // flatten_mapping retags a `=` key as a string; elsewhere it has no
+      // constructor.
+      n = Node::string(value);
+    } else {
+      no_constructor(resolved_tag, mark);
     }
-    if (name == "null") {
-      *kind = PendingKey::Kind::Null;
-      return Node();
-    }
-    if (name == "merge") {
-      *kind = PendingKey::Kind::Merge;
-      return Node::string(value);
-    }
-    fail_at(source_, mark, "could not determine a constructor for the tag '" + tag + "'",
-            "while constructing an object");
-  }
+    n.origin = origin(mark);
 
-  void check_collection_tag(const std::string& tag, const char* want, const YAML::Mark& mark) {
-    if (tag == "?" || tag == "!" || tag.empty() || tag == std::string(kYamlTagPrefix) + want) return;
-    fail_at(source_, mark, "could not determine a constructor for the tag '" + tag + "'",
-            "while constructing an object");
-  }
-
-  void push(bool is_map, const YAML::Mark& mark, YAML::anchor_t anchor) {
-    if (stack_.size() >= kMaxDepth) fail_at(source_, mark, "nesting is too deep");
-    Frame f;
-    f.is_map = is_map;
-    f.node = is_map ? Node::dict() : Node::list();
-    f.node.origin = origin(mark);
-    f.mark = mark;
-    f.anchor = anchor;
-    stack_.push_back(std::move(f));
-  }
-
-  void pop() {
-    Frame f = std::move(stack_.back());
-    stack_.pop_back();
-    if (f.is_map) build_mapping(f);
-    PendingKey as_key;
-    as_key.kind = PendingKey::Kind::Container;
-    if (f.anchor != YAML::NullAnchor) remember(f.anchor, f.node, as_key);
-    add_value(std::move(f.node), f.mark, as_key);
-  }
-
-  void remember(YAML::anchor_t anchor, const Node& n, const PendingKey& as_key) {
-    Anchored a;
-    a.node = n;
-    a.key = as_key;
-    a.depth = node_depth(n);
-    anchors_[anchor] = std::move(a);
-  }
-
-  static size_t node_depth(const Node& n) {
-    if (!n.is_container()) return 0;
-    size_t d = 0;
-    if (n.is_list())
-      for (const auto& c : n.items()) d = std::max(d, node_depth(c));
-    else
-      for (const auto& e : n.entries()) d = std::max(d, node_depth(e.value));
-    return d + 1;
-  }
-
-  void emit_scalar(Node n, const YAML::Mark& mark, YAML::anchor_t anchor, PendingKey::Kind kind, Key,
-                   const std::string& raw, bool str_tagged) {
     PendingKey k;
     k.kind = kind;
-    k.raw = raw;
-    k.mark = mark;
+    k.raw = value;
     k.str_tagged = str_tagged;
     if (kind == PendingKey::Kind::Scalar) {
       switch (n.type()) {
@@ -329,17 +274,63 @@ class Builder : public YAML::EventHandler {
           break;
         default: break;
       }
-    } else if (kind == PendingKey::Kind::Merge) {
-      k.key = Key(raw);
     }
-    if (anchor != YAML::NullAnchor) remember(anchor, n, k);
-    add_value(std::move(n), mark, k);
+    if (!anchor.empty()) remember(anchor, n, k, mark, "scalar");
+    add_value(std::move(n), mark, std::move(k), "scalar");
+  }
+
+  void start(bool is_map, const YamlMark& mark, const std::string& anchor, const std::string& tag) {
+    check_new_anchor(anchor, mark);
+    const char* want = is_map ? "map" : "seq";
+    if (!tag.empty() && tag != "!" && tag != std::string(kYamlTagPrefix) + want) no_constructor(tag, mark);
+    if (stack_.size() >= kMaxDepth) fail_at(source_, mark, "nesting is too deep");
+    Frame f;
+    f.is_map = is_map;
+    f.node = is_map ? Node::dict() : Node::list();
+    f.node.origin = origin(mark);
+    f.mark = mark;
+    f.anchor = anchor;
+    stack_.push_back(std::move(f));
+  }
+
+  void end() {
+    if (stack_.empty()) return;
+    Frame f = std::move(stack_.back());
+    stack_.pop_back();
+    if (f.is_map) build_mapping(f);
+    PendingKey as_key;
+    as_key.kind = PendingKey::Kind::Container;
+    const char* kind = f.is_map ? "mapping" : "sequence";
+    if (!f.anchor.empty()) remember(f.anchor, f.node, as_key, f.mark, kind);
+    add_value(std::move(f.node), f.mark, std::move(as_key), kind);
+  }
+
+  void remember(const std::string& anchor, const Node& n, const PendingKey& as_key, const YamlMark& mark,
+                const char* kind) {
+    Anchored a;
+    a.node = n;
+    a.key = as_key;
+    a.depth = node_depth(n);
+    a.mark = mark;
+    a.kind = kind;
+    anchors_[anchor] = std::move(a);
+  }
+
+  static size_t node_depth(const Node& n) {
+    if (!n.is_container()) return 0;
+    size_t d = 0;
+    if (n.is_list())
+      for (const auto& c : n.items()) d = std::max(d, node_depth(c));
+    else
+      for (const auto& e : n.entries()) d = std::max(d, node_depth(e.value));
+    return d + 1;
   }
 
   // Hands a finished node to its parent (or makes it the root).
-  void add_value(Node n, const YAML::Mark& mark, PendingKey as_key) {
+  void add_value(Node n, const YamlMark& mark, PendingKey as_key, const char* kind) {
     if (stack_.empty()) {
       root_ = std::move(n);
+      root_mark_ = mark;
       has_root_ = true;
       return;
     }
@@ -354,102 +345,154 @@ class Builder : public YAML::EventHandler {
       parent.have_key = true;
       return;
     }
-    parent.pairs.emplace_back(std::move(parent.key), std::move(n));
+    parent.pairs.push_back(Pair{std::move(parent.key), std::move(n), mark, kind});
     parent.have_key = false;
   }
 
   // OmegaConf's duplicate check, then PyYAML's merge-key flattening and
   // dict construction (later values win, a key keeps its first position).
   void build_mapping(Frame& f) {
-    std::unordered_map<std::string, const PendingKey*> seen;
-    for (const auto& [k, v] : f.pairs) {
-      if (k.kind != PendingKey::Kind::Scalar || !k.str_tagged) continue;
-      if (!seen.emplace(k.raw, &k).second)
-        fail_at(source_, k.mark, "found duplicate key " + k.raw, "while constructing a mapping", &f.mark);
+    std::unordered_set<std::string> seen;
+    for (const auto& p : f.pairs) {
+      if (p.key.kind != PendingKey::Kind::Scalar || !p.key.str_tagged) continue;
+      if (!seen.insert(p.key.raw).second)
+        fail_at(source_, p.key.mark, "found duplicate key " + p.key.raw, "while constructing a mapping", &f.mark);
     }
-    std::vector<std::pair<PendingKey, Node>> merged;
-    std::vector<std::pair<PendingKey, Node>> own;
-    for (auto& [k, v] : f.pairs) {
-      if (k.kind != PendingKey::Kind::Merge) {
-        own.emplace_back(std::move(k), std::move(v));
+    std::vector<Pair> merged;
+    std::vector<Pair> own;
+    for (auto& p : f.pairs) {
+      if (p.key.kind != PendingKey::Kind::Merge) {
+        own.push_back(std::move(p));
         continue;
       }
-      if (v.is_dict()) {
-        append_entries(v, k.mark, &merged);
-      } else if (v.is_list()) {
-        std::vector<const Node*> subs;
-        for (const auto& sub : v.items()) {
+      if (p.value.is_dict()) {
+        append_entries(p.value, p.value_mark, &merged);
+      } else if (p.value.is_list()) {
+        for (const auto& sub : p.value.items())
           if (!sub.is_dict())
-            fail_at(source_, k.mark,
+            fail_at(source_, p.value_mark,
                     std::string("expected a mapping for merging, but found ") + (sub.is_list() ? "sequence" : "scalar"),
                     "while constructing a mapping", &f.mark);
-          subs.push_back(&sub);
-        }
-        for (auto it = subs.rbegin(); it != subs.rend(); ++it) append_entries(**it, k.mark, &merged);
+        // Later mappings are merged first, so earlier ones win.
+        const auto& subs = p.value.items();
+        for (auto it = subs.rbegin(); it != subs.rend(); ++it) append_entries(*it, p.value_mark, &merged);
       } else {
-        fail_at(source_, k.mark, "expected a mapping or list of mappings for merging, but found scalar",
+        fail_at(source_, p.value_mark,
+                std::string("expected a mapping or list of mappings for merging, but found ") + p.value_kind,
                 "while constructing a mapping", &f.mark);
       }
     }
     for (auto& p : own) merged.push_back(std::move(p));
     std::vector<PendingKey> keys;
     auto& entries = f.node.entries();
-    for (auto& [k, v] : merged) {
-      if (k.kind == PendingKey::Kind::Container)
-        fail_at(source_, k.mark, "found unhashable key", "while constructing a mapping", &f.mark);
-      if (k.kind == PendingKey::Kind::Null)
-        fail_at(source_, k.mark, "Incompatible key type 'NoneType' (null is not a valid config key)");
+    for (auto& p : merged) {
+      if (p.key.kind == PendingKey::Kind::Container)
+        fail_at(source_, p.key.mark, "found unhashable key", "while constructing a mapping", &f.mark);
+      if (p.key.kind == PendingKey::Kind::Null)
+        fail_at(source_, p.key.mark, "Incompatible key type 'NoneType': a config key cannot be null");
       size_t i = 0;
-      while (i < keys.size() && !same_python_key(keys[i], k)) ++i;
+      while (i < keys.size() && !same_python_key(keys[i], p.key)) ++i;
       if (i < keys.size()) {
-        entries[i].value = std::move(v);
+        entries[i].value = std::move(p.value);
       } else {
-        keys.push_back(k);
-        entries.push_back(DictEntry{k.key, std::move(v)});
+        keys.push_back(p.key);
+        entries.push_back(DictEntry{p.key.key, std::move(p.value)});
       }
     }
   }
 
-  static void append_entries(const Node& dict, const YAML::Mark& mark,
-                             std::vector<std::pair<PendingKey, Node>>* out) {
+  static void append_entries(const Node& dict, const YamlMark& mark, std::vector<Pair>* out) {
     for (const auto& e : dict.entries()) {
-      PendingKey k;
-      k.key = e.key;
-      k.mark = mark;
-      if (e.key.type == Key::Type::Float) k.float_value = std::strtod(e.key.text.c_str(), nullptr);
-      out->emplace_back(std::move(k), e.value);
+      Pair p;
+      p.key.key = e.key;
+      p.key.mark = mark;
+      if (e.key.type == Key::Type::Float) p.key.float_value = python_float(e.key.text).value_or(0.0);
+      p.value = e.value;
+      p.value_mark = mark;
+      out->push_back(std::move(p));
     }
   }
 
   const std::string& source_;
   std::vector<Frame> stack_;
-  std::unordered_map<YAML::anchor_t, Anchored> anchors_;
-  std::unordered_map<std::string, YAML::Mark> anchor_marks_;
+  std::unordered_map<std::string, Anchored> anchors_;
+  std::unordered_map<std::string, YamlMark> anchor_marks_;
   Node root_;
+  YamlMark root_mark_;
   bool has_root_ = false;
-  YAML::Mark doc_mark_;
+};
+
+// Owns a libyaml parser and pulls events from it, turning its errors into
+// ragforge::Error in PyYAML's words.
+class EventSource {
+ public:
+  EventSource(std::string_view text, const std::string& source) : text_(text), source_(source) {
+    if (!yaml_parser_initialize(&parser_)) throw Error("out of memory while parsing " + source);
+    yaml_parser_set_input_string(&parser_, reinterpret_cast<const unsigned char*>(text.data()), text.size());
+    yaml_parser_set_encoding(&parser_, YAML_UTF8_ENCODING);
+  }
+  ~EventSource() {
+    if (live_) yaml_event_delete(&event_);
+    yaml_parser_delete(&parser_);
+  }
+  EventSource(const EventSource&) = delete;
+  EventSource& operator=(const EventSource&) = delete;
+
+  const yaml_event_t& next() {
+    if (live_) yaml_event_delete(&event_);
+    live_ = false;
+    if (!yaml_parser_parse(&parser_, &event_)) fail();
+    live_ = true;
+    return event_;
+  }
+
+ private:
+  [[noreturn]] void fail() {
+    if (parser_.error == YAML_MEMORY_ERROR) throw Error("out of memory while parsing " + source_);
+    std::string context = parser_.context ? parser_.context : "";
+    std::string problem = parser_.problem ? parser_.problem : "invalid YAML";
+    const YamlMark context_mark = to_mark(parser_.context_mark);
+    YamlMark problem_mark = to_mark(parser_.problem_mark);
+    if (parser_.error == YAML_READER_ERROR) {
+      // check_text() catches these first; keep libyaml's byte offset.
+      throw Error(problem + "\n  in \"" + source_ + "\", position " + std::to_string(parser_.problem_offset));
+    }
+    pyyaml_wording(text_, &context, context_mark, &problem, &problem_mark);
+    throw Error(yaml_error_text(source_, context, parser_.context ? &context_mark : nullptr, problem, &problem_mark));
+  }
+
+  std::string_view text_;
+  const std::string& source_;
+  yaml_parser_t parser_{};
+  yaml_event_t event_{};
+  bool live_ = false;
 };
 
 }  // namespace
 
 Node load_yaml_string(std::string_view text, const std::string& source_name) {
   check_text(text, source_name);
-  std::istringstream in{std::string(text)};
+  EventSource events(text, source_name);
   Builder builder(source_name);
-  try {
-    YAML::Parser parser(in);
-    if (!parser.HandleNextDocument(builder) || !builder.has_root()) {
-      Node empty = Node::dict();
-      empty.origin = source_name + ":1";
-      return empty;
-    }
-    // PyYAML's yaml.load wants exactly one document.
-    Builder rest(source_name);
-    if (parser.HandleNextDocument(rest))
-      fail_at(source_name, rest.doc_mark(), "but found another document", "expected a single document in the stream",
-              &builder.doc_mark());
-  } catch (const YAML::Exception& e) {
-    fail_at(source_name, e.mark, e.msg);
+  events.next();  // STREAM-START
+  if (events.next().type == YAML_STREAM_END_EVENT) {
+    Node empty = Node::dict();
+    empty.origin = source_name + ":1";
+    return empty;
+  }
+  // DOCUMENT-START is current: build the one document.
+  for (;;) {
+    const yaml_event_t& ev = events.next();
+    if (ev.type == YAML_DOCUMENT_END_EVENT) break;
+    builder.event(ev);
+  }
+  // PyYAML's get_single_node: anything but the stream's end is a second
+  // document, reported before it is parsed any further.
+  const yaml_event_t& after = events.next();
+  if (after.type != YAML_STREAM_END_EVENT) {
+    const YamlMark first = builder.root_mark();
+    fail_at(source_name, to_mark(after.start_mark), "but found another document",
+            "expected a single document in the stream", &first);
   }
   Node root = builder.take_root();
   if (root.is_null()) {
