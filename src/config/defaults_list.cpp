@@ -6,6 +6,7 @@
 #include <set>
 
 #include "config/hydra_errors.h"
+#include "config/python_str.h"
 
 namespace ragforge::config {
 namespace {

@@ -9,11 +9,6 @@ std::string python_float_repr(double v);
 
 }  // namespace ragforge::config
 
-namespace ragforge::config {
-class Node;
-// Python's str() of the value OmegaConf would hand back: `0.0001`, `True`,
-// `None`, `{'a': 1, 'b': [1, 2]}`. Used where Hydra's messages embed values.
-std::string python_str(const Node& n);
-// Python's repr(): like python_str, but strings are quoted ('abc').
-std::string python_repr(const Node& n);
-}  // namespace ragforge::config
+// python_str / python_repr live in python_str.h (one definition, shared with
+// the interpolation engine).
+#include "config/python_str.h"

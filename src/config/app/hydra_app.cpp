@@ -115,12 +115,6 @@ struct JobFailure {
 
 std::string str_of(const Node& n) { return n.is_string() ? n.as_string() : python_str(n); }
 
-Node string_list(const std::vector<std::string>& items) {
-  Node l = Node::list();
-  for (const auto& s : items) l.push_back(Node::string(s));
-  return l;
-}
-
 std::vector<std::string> strings_of(const Node* list) {
   std::vector<std::string> v;
   if (list && list->is_list())
