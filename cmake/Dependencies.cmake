@@ -12,33 +12,28 @@ endif()
 if(RAGFORGE_WITH_TORCH)
   find_package(Torch REQUIRED)
 endif()
-find_package(yaml-cpp REQUIRED)
 find_package(CLI11 CONFIG REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(CURL REQUIRED)
-# re2 ships only a pkg-config file on Debian; fall back to a plain search
-# where pkg-config is absent (the GPU image).
+# re2 and libyaml ship only pkg-config files on Debian; fall back to a plain
+# search where pkg-config is absent (the GPU image).
+# libyaml is the YAML 1.1 parser PyYAML is a port of, so configs load exactly
+# as Hydra loads them (yaml-cpp follows YAML 1.2 and differs on scalars,
+# folding and errors).
 find_package(PkgConfig QUIET)
-if(PKG_CONFIG_FOUND AND NOT RAGFORGE_BUNDLE_DIR)
-  pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
-else()
-  find_path(RE2_INCLUDE_DIR re2/re2.h REQUIRED)
-  find_library(RE2_LIBRARY re2 REQUIRED)
-  add_library(PkgConfig::RE2 INTERFACE IMPORTED)
-  target_include_directories(PkgConfig::RE2 SYSTEM INTERFACE ${RE2_INCLUDE_DIR})
-  target_link_libraries(PkgConfig::RE2 INTERFACE ${RE2_LIBRARY})
-endif()
-# libyaml: the YAML 1.1 parser PyYAML itself is built on, so configs load
-# exactly as Hydra loads them (yaml-cpp follows YAML 1.2 and differs).
-if(PKG_CONFIG_FOUND AND NOT RAGFORGE_BUNDLE_DIR)
-  pkg_check_modules(LIBYAML REQUIRED IMPORTED_TARGET yaml-0.1)
-else()
-  find_path(LIBYAML_INCLUDE_DIR yaml.h REQUIRED)
-  find_library(LIBYAML_LIBRARY yaml REQUIRED)
-  add_library(PkgConfig::LIBYAML INTERFACE IMPORTED)
-  target_include_directories(PkgConfig::LIBYAML SYSTEM INTERFACE ${LIBYAML_INCLUDE_DIR})
-  target_link_libraries(PkgConfig::LIBYAML INTERFACE ${LIBYAML_LIBRARY})
-endif()
+function(ragforge_find_c_library target pc_name header lib)
+  if(PKG_CONFIG_FOUND AND NOT RAGFORGE_BUNDLE_DIR)
+    pkg_check_modules(${target} REQUIRED IMPORTED_TARGET ${pc_name})
+  else()
+    find_path(${target}_INCLUDE_DIR ${header} REQUIRED)
+    find_library(${target}_LIBRARY ${lib} REQUIRED)
+    add_library(PkgConfig::${target} INTERFACE IMPORTED GLOBAL)
+    target_include_directories(PkgConfig::${target} SYSTEM INTERFACE ${${target}_INCLUDE_DIR})
+    target_link_libraries(PkgConfig::${target} INTERFACE ${${target}_LIBRARY})
+  endif()
+endfunction()
+ragforge_find_c_library(RE2 re2 re2/re2.h re2)
+ragforge_find_c_library(LIBYAML yaml-0.1 yaml.h yaml)
 find_package(Threads REQUIRED)
 if(RAGFORGE_BUILD_TESTS)
   find_package(GTest REQUIRED)
@@ -55,9 +50,3 @@ else()
 endif()
 
 # NCCL comes with a CUDA LibTorch (torch_cuda links it); nothing to find separately.
-# Debian's yaml-cpp config names its target yaml-cpp; newer ones yaml-cpp::yaml-cpp.
-if(TARGET yaml-cpp::yaml-cpp)
-  set(RAGFORGE_YAML_TARGET yaml-cpp::yaml-cpp)
-else()
-  set(RAGFORGE_YAML_TARGET yaml-cpp)
-endif()
