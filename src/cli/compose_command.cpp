@@ -21,8 +21,8 @@ using ragforge::config::Node;
 using namespace ragforge::config::app;
 
 int compose_task(const JobContext& job) {
-  Node overrides = Node::list();
-  for (const auto& o : job.overrides()) overrides.push_back(Node::string(o));
+  // As HydraConfig.get().overrides.task reads them: resolved (`\${x}` -> `${x}`).
+  Node overrides = job.select("hydra.overrides.task");
   std::string num = job.num() ? std::to_string(*job.num()) : "";
   std::cout << "== job " << num << " overrides: " << ragforge::config::python_repr(overrides) << "\n";
   std::cout.flush();

@@ -277,6 +277,26 @@ void log_debug_info(const AppContext& app, const std::vector<std::string>& overr
 // ---------------------------------------------------------------------------
 // Modes.
 
+// OmegaConf.resolve on the subtree at `path` of `root`: each interpolation is
+// replaced by its value, and one that leads to a missing value becomes `???`
+// (so `--cfg job --resolve` prints `???` where to_yaml(resolve=True) fails).
+void omegaconf_resolve(const Node& root, const std::string& path, Node& node, const ResolveOptions& opts) {
+  if (node.is_string() && is_interpolation_string(node.as_string())) {
+    try {
+      node = resolve_value(root, path, opts);
+    } catch (const InterpolationError& e) {
+      if (e.type_name() != "InterpolationToMissingValueError") throw;
+      node = Node::string("???");
+    }
+    return;
+  }
+  auto child = [&](const std::string& key) { return path.empty() ? key : path + "." + key; };
+  if (node.is_dict())
+    for (auto& e : node.entries()) omegaconf_resolve(root, child(e.key.text), e.value, opts);
+  else if (node.is_list())
+    for (size_t i = 0; i < node.items().size(); ++i) omegaconf_resolve(root, child(std::to_string(i)), node.items()[i], opts);
+}
+
 int show_cfg(const AppContext& app) {
   ComposeResult result = app.compose(app.args.overrides, RunMode::Run);
   Node& cfg = result.cfg;
@@ -297,7 +317,13 @@ int show_cfg(const AppContext& app) {
   std::optional<std::string> package = app.args.package;
   if (package && *package == "_global_") package.reset();
   if (!package) {
-    out(to_yaml(app.args.resolve ? resolve_all(cfg, opts) : cfg));
+    if (app.args.resolve) {
+      Node resolved = cfg;
+      omegaconf_resolve(cfg, "", resolved, opts);
+      out(to_yaml(resolved));
+    } else {
+      out(to_yaml(cfg));
+    }
     return 0;
   }
   const Node* node = cfg.at_path(*package);
@@ -315,7 +341,8 @@ int show_cfg(const AppContext& app) {
     return 0;
   }
   out("# @package " + *package + "\n");
-  out(to_yaml(app.args.resolve ? resolve_value(cfg, *package, opts) : selected));
+  if (app.args.resolve) omegaconf_resolve(cfg, *package, selected, opts);
+  out(to_yaml(selected));
   return 0;
 }
 
@@ -596,6 +623,15 @@ const Node& JobContext::config() const {
     resolved_ = resolve_all(cfg_, opts);
   }
   return *resolved_;
+}
+
+Node JobContext::select(const std::string& dotted_path) const {
+  Node full = cfg_;
+  full.set("hydra", hydra_);
+  if (!full.at_path(dotted_path)) return Node();
+  ResolveOptions opts;
+  opts.hydra = &hydra_;
+  return resolve_value(full, dotted_path, opts);
 }
 
 void JobContext::log(LogLevel level, const std::string& message) const {

@@ -55,6 +55,10 @@ class JobContext {
   // hydra.overrides.task: the job's command-line overrides.
   const std::vector<std::string>& overrides() const { return overrides_; }
   const std::string& job_name() const { return job_name_; }
+  // OmegaConf.select on the whole config (job keys and `hydra`), resolved:
+  // select("hydra.overrides.task") is what HydraConfig.get().overrides.task
+  // reads. Throws InterpolationError; a missing key gives a null node.
+  Node select(const std::string& dotted_path) const;
   // Logs through the job's logging setup (console and `<job_name>.log`).
   void log(LogLevel level, const std::string& message) const;
 
