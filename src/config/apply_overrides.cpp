@@ -5,7 +5,7 @@
 #include "config/hydra_errors.h"
 #include "config/interpolation.h"
 #include "config/merge.h"
-#include "config/python_repr.h"
+#include "config/python_str.h"
 
 namespace ragforge::config {
 namespace {

@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "config/hydra_conf.h"
-#include "config/python_repr.h"
+#include "config/python_str.h"
 #include "config/yaml_load.h"
 #include "core/error.h"
 

@@ -58,7 +58,7 @@ class Overrides {
         deletions.emplace_back(key, Deletion{value.is_null() ? std::nullopt : std::optional<std::string>(value.as_string()), false});
       } else if (!value.is_string() && !value.is_list()) {
         throw HydraError("ValueError", std::string("Config group override must be a string or a list. Got ") +
-                                           python_type(value));
+                                           python_type_name(value));
       } else if (o.type == OverrideType::Add) {
         InputDefault d = InputDefault::group_default(o.key_or_group, std::nullopt, o.package);
         set_value(d, value);
@@ -169,15 +169,6 @@ class Overrides {
   Choices known_choices;
 
  private:
-  static const char* python_type(const Node& v) {
-    switch (v.type()) {
-      case Node::Type::Null: return "NoneType";
-      case Node::Type::Bool: return "bool";
-      case Node::Type::Int: return "int";
-      case Node::Type::Float: return "float";
-      default: return "str";
-    }
-  }
   static void set_choice(GroupChoice& c, const Node& value) {
     if (value.is_list()) {
       c.is_list = true;

@@ -216,6 +216,8 @@ disable_existing_loggers: false
       {"hydra/env/default", R"(# @package hydra.env
 {}
 )"},
+      // Stands in for the primary config when an app has none (config_name None).
+      {"_dummy_empty_config_", "{}\n"},
   };
   return configs;
 }

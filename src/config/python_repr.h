@@ -9,6 +9,3 @@ std::string python_float_repr(double v);
 
 }  // namespace ragforge::config
 
-// python_str / python_repr live in python_str.h (one definition, shared with
-// the interpolation engine).
-#include "config/python_str.h"
