@@ -60,6 +60,9 @@ struct ParsedValue {
   bool simple_form = false;          // ChoiceSweep
   bool shuffle = false;              // ChoiceSweep, RangeSweep
   std::vector<std::string> include, exclude;  // Glob
+  // A float RangeSweep re-based by sort(): the exact values it yields, so
+  // re-stepping from the new start cannot drift (the fix of Hydra #3219).
+  std::vector<ParsedValue> sorted_values;
 
   static ParsedValue null() { return ParsedValue(); }
   static ParsedValue of_bool(bool v);

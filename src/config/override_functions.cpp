@@ -239,6 +239,7 @@ ParsedValue cast(Cast to, const ParsedValue& v) {
       ParsedValue r;  // cast_range drops tags and shuffle
       r.kind = Kind::RangeSweep;
       for (const auto& x : v.bounds) r.bounds.push_back(cast(to, x));
+      for (const auto& x : v.sorted_values) r.sorted_values.push_back(cast(to, x));
       return r;
     }
     case Kind::IntervalSweep: {
@@ -319,15 +320,28 @@ ParsedValue sort_sweep(ParsedValue sweep, bool reverse) {
   ParsedValue& start = sweep.bounds[0];
   ParsedValue& stop = sweep.bounds[1];
   ParsedValue& step = sweep.bounds[2];
-  if (positive(step) == reverse) {
+  if (positive(step) != reverse) return sweep;
+  bool ints = int_like(start) && int_like(stop) && int_like(step);
+  if (ints) {
     RangeEnds ends = range_ends(sweep);
-    if (ends.count > 1) {
-      ParsedValue first = start;
-      start = ends.last;
-      stop = sub(first, step);
-      step = neg(step);
-    }
+    if (ends.count < 2) return sweep;
+    ParsedValue first = start;
+    start = ends.last;
+    stop = sub(first, step);
+    step = neg(step);
+    return sweep;
   }
+  // A float range keeps its exact values: stepping back from the last one
+  // would accumulate different rounding (0.8999999999999999 - 0.3 ...).
+  std::vector<ParsedValue> values =
+      sweep.sorted_values.empty() ? range_values(sweep, kMaxSweepValues) : sweep.sorted_values;
+  if (values.size() < 2) return sweep;
+  ParsedValue first = start;
+  start = values.back();
+  stop = sub(first, step);
+  step = neg(step);
+  std::reverse(values.begin(), values.end());
+  sweep.sorted_values = std::move(values);
   return sweep;
 }
 

@@ -188,6 +188,8 @@ std::string quoting_hint(std::string_view input) {
   std::string_view value = input.substr(eq + 1);
   while (!value.empty() && is_ws(value.front())) value.remove_prefix(1);
   while (!value.empty() && is_ws(value.back())) value.remove_suffix(1);
+  // Inside a list, dict or call, quoting the whole value would change its meaning.
+  if (value.find_first_of("[]{}(),") != std::string_view::npos) return "quote the string that contains it";
   char q = value.find('\'') == std::string_view::npos ? '\''
            : value.find('"') == std::string_view::npos ? '"' : '\0';
   if (q == '\0') return "quote the value";

@@ -17,12 +17,15 @@
 //   dictKey: (ID|NULL|INT|FLOAT|BOOL|UNQUOTED_CHAR|ESC|WS)+
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <optional>
+#include <unordered_map>
 
 #include "config/override.h"
 #include "config/override_internal.h"
 #include "config/override_lexer.h"
+#include "config/python_repr.h"
 
 namespace ragforge::config {
 namespace {
@@ -244,8 +247,16 @@ class Parser {
       }
       case Tok::POpen:
         fail(at, "unexpected '('; only a function name may precede '(' (escape it as \\( or quote the value)");
+      case Tok::BraceOpen:
+        if (t.begin > 0 && in_[t.begin - 1] == '$')
+          fail(at - 1, "unterminated interpolation: '${' needs a closing '}'");
+        fail(at, "unexpected '{'; a dict must be a whole value (escape it as \\{ or quote the value)");
+      case Tok::BracketOpen:
+        fail(at, "unexpected '['; a list must be a whole value (escape it as \\[ or quote the value)");
       case Tok::QuotedValue:
         fail(at, "unexpected quoted string; a quoted string must be a whole value, not part of one");
+      case Tok::Ws:
+        fail(t.begin, "unexpected whitespace; nothing may follow a quoted string, list, dict or function call");
       default:
         fail(at, "unexpected " + found(t) +
                      (toks_[pos_ > 0 ? pos_ - 1 : 0].type == Tok::QuotedValue
@@ -333,6 +344,7 @@ class Parser {
     const Token open = next();
     ParsedValue dict;
     dict.kind = Kind::Dict;
+    std::unordered_map<std::string, size_t> index;  // canonical key -> entry
     if (peek().type == Tok::BraceClose) {
       next();
       return dict;
@@ -358,7 +370,16 @@ class Parser {
       }
       next();
       ParsedValue value = parse_element("a dict value");
-      dict.entries.push_back(ParsedEntry{std::move(key), std::move(value)});
+      // Like a Python dict: a repeated key (1, 1.0 and true are one key)
+      // keeps its first position and takes the last value.
+      std::string canon = canonical_key(key);
+      auto seen = index.find(canon);
+      if (!canon.empty() && seen != index.end()) {
+        dict.entries[seen->second].value = std::move(value);
+      } else {
+        if (!canon.empty()) index.emplace(std::move(canon), dict.entries.size());
+        dict.entries.push_back(ParsedEntry{std::move(key), std::move(value)});
+      }
       if (peek().type == Tok::Comma) {
         next();
         continue;
@@ -371,11 +392,29 @@ class Parser {
     }
   }
 
+  // Equal dict keys (Python's hash/eq) map to the same string; NaN, which
+  // never equals itself, maps to "" (never merged).
+  static std::string canonical_key(const ParsedValue& k) {
+    switch (k.kind) {
+      case Kind::Null: return "null";
+      case Kind::Str: return "s:" + k.text;
+      case Kind::Bool: return k.boolean ? "n:1" : "n:0";
+      case Kind::Int: return "n:" + std::to_string(k.integer);
+      case Kind::Float:
+        if (std::isnan(k.floating)) return "";
+        if (std::trunc(k.floating) == k.floating && std::fabs(k.floating) < 9.2e18)
+          return "n:" + std::to_string(static_cast<int64_t>(k.floating));
+        return "f:" + python_float_repr(k.floating);
+      default: return "";
+    }
+  }
+
   ParsedValue parse_function() {
     const Token name_tok = next();
     next();  // POPEN
     std::vector<ParsedValue> args;
     override_detail::Kwargs kwargs;
+    std::unordered_map<std::string, size_t> kwarg_index;
     bool in_kwargs = false;
     if (peek().type != Tok::PClose) {
       for (;;) {
@@ -386,9 +425,13 @@ class Parser {
           ParsedValue v = parse_element("an argument value");
           in_kwargs = true;
           // A repeated keyword replaces the earlier one (a Python dict).
-          auto it = std::find_if(kwargs.begin(), kwargs.end(), [&](const auto& kv) { return kv.first == name; });
-          if (it != kwargs.end()) it->second = std::move(v);
-          else kwargs.emplace_back(std::move(name), std::move(v));
+          auto it = kwarg_index.find(name);
+          if (it != kwarg_index.end()) {
+            kwargs[it->second].second = std::move(v);
+          } else {
+            kwarg_index.emplace(name, kwargs.size());
+            kwargs.emplace_back(std::move(name), std::move(v));
+          }
         } else {
           size_t at = where(t);
           ParsedValue v = parse_element("an argument");

@@ -83,6 +83,8 @@ std::vector<ParsedValue> Override::sweep_values(const std::vector<std::string>& 
   std::vector<ParsedValue> out;
   if (value.kind == Kind::ChoiceSweep) {
     out = value.items;
+  } else if (value.kind == Kind::RangeSweep && !value.sorted_values.empty()) {
+    out = value.sorted_values;
   } else if (value.kind == Kind::RangeSweep) {
     try {
       out = override_detail::range_values(value, override_detail::kMaxSweepValues);
