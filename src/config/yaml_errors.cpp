@@ -35,6 +35,7 @@ std::string py_repr_char(char32_t c) {
   if (c == '\t') return "'\\t'";
   if (c == '\n') return "'\\n'";
   if (c == '\r') return "'\\r'";
+  if (c == 0) return "'\\x00'";
   char buf[16];
   if (c < 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0)) {
     std::snprintf(buf, sizeof buf, "'\\x%02x'", static_cast<unsigned>(c));
@@ -46,11 +47,14 @@ std::string py_repr_char(char32_t c) {
 }
 
 // What PyYAML's scanner would call the token at the mark, as %r prints it.
-std::string token_at(const std::u32string& s, const YamlMark& mark, const YamlMark& context_mark, bool block) {
+// `new_collection`: a key or entry there starts a collection whatever its
+// column (as at the top level).
+std::string token_at(const std::u32string& s, const YamlMark& mark, const YamlMark& context_mark, bool block,
+                     bool new_collection = false) {
   const size_t i = index_of(s, mark);
   if (i >= s.size()) return "'<stream end>'";
   const char32_t c = s[i];
-  if (block) {
+  if (block && c != ':') {
     // A key or an entry deeper than the collection starts a nested one.
     size_t e = i;
     while (e < s.size() && !is_break(s[e])) ++e;
@@ -59,7 +63,7 @@ std::string token_at(const std::u32string& s, const YamlMark& mark, const YamlMa
     bool key = false;
     for (size_t k = 0; k < line.size() && !entry; ++k)
       if (line[k] == ':' && (k + 1 == line.size() || line[k + 1] == ' ' || line[k + 1] == '\t')) key = true;
-    const bool deeper = mark.column > context_mark.column;
+    const bool deeper = new_collection || mark.column > context_mark.column;
     if (entry) return deeper ? "'<block sequence start>'" : "'-'";
     if (key) return deeper ? "'<block mapping start>'" : "'?'";
   }
@@ -76,6 +80,12 @@ std::string token_at(const std::u32string& s, const YamlMark& mark, const YamlMa
     case '%': return mark.column == 0 ? "'<directive>'" : "'<scalar>'";
     default: return "'<scalar>'";
   }
+}
+
+// PyYAML's %r of the character at the mark ('\0' at the end of the text).
+std::string char_at(const std::u32string& s, const YamlMark& mark) {
+  const size_t i = index_of(s, mark);
+  return py_repr_char(i < s.size() ? s[i] : U'\0');
 }
 
 }  // namespace
@@ -101,15 +111,39 @@ void pyyaml_wording(std::string_view text, std::string* context, const YamlMark&
                     std::string* problem, YamlMark* problem_mark) {
   const std::u32string s = decode_utf8_lossless(text);
   const std::string p = *problem;
+  // At the end of a text without a final line break libyaml moves its mark
+  // to a virtual next line; PyYAML's stays at the real end.
+  if (!s.empty() && !is_break(s.back()) && problem_mark->column == 0) {
+    YamlMark end;
+    for (size_t i = 0; i < s.size(); ++i) {
+      if (is_break(s[i])) {
+        if (!(s[i] == '\n' && i > 0 && s[i - 1] == '\r')) ++end.line;
+        end.column = 0;
+      } else {
+        ++end.column;
+      }
+    }
+    if (problem_mark->line == end.line + 1) *problem_mark = end;
+  }
   if (p == "did not find expected ',' or ']'" || p == "did not find expected ',' or '}'") {
-    *problem = "expected ',' or '" + std::string(1, p.back() == ']' ? ']' : '}') + "', but got " +
+    *problem = "expected ',' or '" + std::string(p.find("']'") != std::string::npos ? "]" : "}") + "', but got " +
                token_at(s, *problem_mark, context_mark, false);
   } else if (p == "did not find expected key" || p == "did not find expected '-' indicator") {
     *problem = "expected <block end>, but found " + token_at(s, *problem_mark, context_mark, true);
   } else if (p == "did not find expected node content") {
     *problem = "expected the node content, but found " + token_at(s, *problem_mark, context_mark, false);
   } else if (p == "did not find expected <document start>") {
-    *problem = "expected '<document start>', but found " + token_at(s, *problem_mark, context_mark, false);
+    // A key or entry here would open a new top-level collection.
+    const YamlMark before_everything{0, 0};
+    *problem = "expected '<document start>', but found " +
+               (problem_mark->column > 0 ? token_at(s, *problem_mark, before_everything, false)
+                                         : token_at(s, *problem_mark, YamlMark{0, 0}, true, true));
+  } else if (p == "did not find expected alphabetic or numeric character") {
+    *problem = "expected alphabetic or numeric character, but found " + char_at(s, *problem_mark);
+  } else if (p == "did not find expected comment or line break") {
+    *problem = "expected a comment or a line break, but found " + char_at(s, *problem_mark);
+  } else if (p == "block sequence entries are not allowed in this context") {
+    *problem = "sequence entries are not allowed here";
   } else if (p == "mapping values are not allowed in this context") {
     *problem = "mapping values are not allowed here";
   } else if (p == "found character that cannot start any token") {

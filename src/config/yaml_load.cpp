@@ -3,11 +3,13 @@
 #include <yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <unordered_map>
 #include <unordered_set>
@@ -17,6 +19,7 @@
 #include "config/utf8.h"
 #include "config/yaml_errors.h"
 #include "config/yaml_scalar.h"
+#include "config/yaml_strict.h"
 #include "core/error.h"
 
 // libyaml is the C implementation of the YAML 1.1 parser PyYAML is written
@@ -33,6 +36,14 @@ constexpr size_t kMaxDepth = 512;
 
 constexpr const char* kYamlTagPrefix = "tag:yaml.org,2002:";
 
+// Scalar text quoted in an error message, cut to a readable length.
+std::string clip(const std::string& v) {
+  if (v.size() <= 80) return v;
+  size_t cut = 77;
+  while (cut > 0 && (static_cast<unsigned char>(v[cut]) & 0xC0) == 0x80) --cut;  // keep UTF-8 whole
+  return v.substr(0, cut) + "...";
+}
+
 YamlMark to_mark(const yaml_mark_t& m) { return YamlMark{m.line, m.column}; }
 
 [[noreturn]] void fail_at(const std::string& source, const YamlMark& m, const std::string& problem,
@@ -44,21 +55,23 @@ YamlMark to_mark(const yaml_mark_t& m) { return YamlMark{m.line, m.column}; }
 // characters (its NON_PRINTABLE regex). Checked up front so the error can
 // say where the bad byte is.
 void check_text(std::string_view text, const std::string& source) {
+  std::u32string chars;
+  size_t bad_offset = 0;
+  const bool valid = decode_utf8(text, chars, &bad_offset);
+  if (!valid) {
+    std::u32string before;
+    decode_utf8(text.substr(0, bad_offset), before);
+    chars = before;  // report the position of the bad byte
+  }
   YamlMark mark;
-  bool after_cr = false;
-  for (size_t i = 0; i < text.size();) {
-    std::u32string one;
-    const unsigned char c0 = static_cast<unsigned char>(text[i]);
-    size_t len = 1;
-    if (c0 >= 0xF0) len = 4;
-    else if (c0 >= 0xE0) len = 3;
-    else if (c0 >= 0xC0) len = 2;
-    if (len > text.size() - i || !decode_utf8(text.substr(i, len), one) || one.size() != 1) {
+  for (size_t i = 0; i <= chars.size(); ++i) {
+    if (i == chars.size()) {
+      if (valid) return;
       char hex[8];
-      std::snprintf(hex, sizeof hex, "0x%02x", c0);
+      std::snprintf(hex, sizeof hex, "0x%02x", static_cast<unsigned char>(text[bad_offset]));
       fail_at(source, mark, "'utf-8' codec can't decode byte " + std::string(hex) + ": invalid UTF-8");
     }
-    const char32_t c = one[0];
+    const char32_t c = chars[i];
     const bool printable = c == 0x09 || c == 0x0A || c == 0x0D || (c >= 0x20 && c <= 0x7E) || c == 0x85 ||
                            (c >= 0xA0 && c <= 0xD7FF) || (c >= 0xE000 && c <= 0xFFFD) ||
                            (c >= 0x10000 && c <= 0x10FFFF);
@@ -67,7 +80,7 @@ void check_text(std::string_view text, const std::string& source) {
       std::snprintf(hex, sizeof hex, "#x%04x", static_cast<unsigned>(c));
       fail_at(source, mark, "unacceptable character " + std::string(hex) + ": special characters are not allowed");
     }
-    if (c == '\n' && after_cr) {
+    if (c == '\n' && i > 0 && chars[i - 1] == '\r') {
       // "\r\n" is one line break
     } else if (c == '\n' || c == '\r' || c == 0x85 || c == 0x2028 || c == 0x2029) {
       ++mark.line;
@@ -75,8 +88,6 @@ void check_text(std::string_view text, const std::string& source) {
     } else {
       ++mark.column;
     }
-    after_cr = c == '\r';
-    i += len;
   }
 }
 
@@ -108,22 +119,26 @@ struct Frame {
   PendingKey key;
 };
 
-// Python's dict treats 1, 1.0 and True as one key (and 0, 0.0, False).
-double numeric_value(const PendingKey& k) {
+// Python's dict treats 1, 1.0 and True as one key (and 0, 0.0, False):
+// numeric keys share one identity per value. NaN equals nothing.
+std::optional<std::string> python_key_identity(const PendingKey& k) {
   switch (k.key.type) {
-    case Key::Type::Bool: return k.key.text == "true" ? 1.0 : 0.0;
-    case Key::Type::Int: return static_cast<double>(std::stoll(k.key.text));
-    case Key::Type::Float: return k.float_value;
-    case Key::Type::String: break;
+    case Key::Type::String: return "s:" + k.key.text;
+    case Key::Type::Bool: return std::string(k.key.text == "true" ? "i:1" : "i:0");
+    case Key::Type::Int: return "i:" + k.key.text;
+    case Key::Type::Float: {
+      const double v = k.float_value;
+      if (std::isnan(v)) return std::nullopt;
+      if (v == std::trunc(v) && std::fabs(v) < 9.2e18) return "i:" + std::to_string(static_cast<int64_t>(v));
+      return "f:" + python_float_repr(v);
+    }
   }
-  return 0.0;
+  return std::nullopt;
 }
-bool same_python_key(const PendingKey& a, const PendingKey& b) {
-  if (a.key.type == Key::Type::String || b.key.type == Key::Type::String)
-    return a.key.type == b.key.type && a.key.text == b.key.text;
-  if (a.key.type == Key::Type::Int && b.key.type == Key::Type::Int) return a.key.text == b.key.text;
-  return numeric_value(a) == numeric_value(b);  // NaN keys never collide
-}
+
+// Aliases copy their anchored node; this many copied nodes in one document
+// means an alias bomb ("billion laughs"), not a config.
+constexpr size_t kMaxAliasNodes = 1000000;
 
 std::string cstr(const yaml_char_t* p) { return p ? reinterpret_cast<const char*>(p) : ""; }
 
@@ -161,7 +176,8 @@ class Builder {
   struct Anchored {
     Node node;
     size_t depth = 0;
-    PendingKey key;  // how the node reads as a mapping key
+    size_t size = 1;  // nodes in the subtree
+    PendingKey key;   // how the node reads as a mapping key
     YamlMark mark;
     const char* kind = "scalar";
   };
@@ -185,18 +201,21 @@ class Builder {
       fail_at(source_, mark, "found undefined alias '" + name + "'");
     }
     if (stack_.size() + it->second.depth > kMaxDepth) fail_at(source_, mark, "nesting is too deep");
+    alias_nodes_ += it->second.size;
+    if (alias_nodes_ > kMaxAliasNodes)
+      fail_at(source_, mark, "aliases expand to more than " + std::to_string(kMaxAliasNodes) + " nodes");
     // An alias is the anchored node itself: PyYAML reports its marks.
     add_value(it->second.node, it->second.mark, it->second.key, it->second.kind);
   }
 
   Node make_int(const std::string& value, const YamlMark& mark) {
     const auto v = construct_yaml_int(value);
-    if (!v) fail_at(source_, mark, "invalid int '" + value + "' (or out of the 64-bit range)");
+    if (!v) fail_at(source_, mark, "invalid int '" + clip(value) + "' (or out of the 64-bit range)");
     return Node::integer(*v);
   }
   Node make_float(const std::string& value, const YamlMark& mark) {
     const auto v = construct_yaml_float(value);
-    if (!v) fail_at(source_, mark, "could not convert string to float: '" + value + "'");
+    if (!v) fail_at(source_, mark, "could not convert string to float: '" + clip(value) + "'");
     return Node::floating(*v);
   }
   [[noreturn]] void no_constructor(const std::string& tag, const YamlMark& mark) {
@@ -239,7 +258,7 @@ class Builder {
       n = make_float(value, mark);
     } else if (name == "bool") {
       const auto b = construct_yaml_bool(value);
-      if (!b) fail_at(source_, mark, "invalid bool '" + value + "'");
+      if (!b) fail_at(source_, mark, "invalid bool '" + clip(value) + "'");
       n = Node::boolean(*b);
     } else if (name == "null") {
       kind = PendingKey::Kind::Null;
@@ -310,19 +329,23 @@ class Builder {
     Anchored a;
     a.node = n;
     a.key = as_key;
-    a.depth = node_depth(n);
+    a.depth = node_depth(n, &a.size);
     a.mark = mark;
     a.kind = kind;
     anchors_[anchor] = std::move(a);
   }
 
-  static size_t node_depth(const Node& n) {
+  // Depth of the subtree; adds its node count to *count.
+  static size_t node_depth(const Node& n, size_t* count) {
     if (!n.is_container()) return 0;
     size_t d = 0;
-    if (n.is_list())
-      for (const auto& c : n.items()) d = std::max(d, node_depth(c));
-    else
-      for (const auto& e : n.entries()) d = std::max(d, node_depth(e.value));
+    if (n.is_list()) {
+      *count += n.items().size();
+      for (const auto& c : n.items()) d = std::max(d, node_depth(c, count));
+    } else {
+      *count += n.entries().size();
+      for (const auto& e : n.entries()) d = std::max(d, node_depth(e.value, count));
+    }
     return d + 1;
   }
 
@@ -383,19 +406,19 @@ class Builder {
       }
     }
     for (auto& p : own) merged.push_back(std::move(p));
-    std::vector<PendingKey> keys;
+    std::unordered_map<std::string, size_t> index;  // key identity -> entry
     auto& entries = f.node.entries();
     for (auto& p : merged) {
       if (p.key.kind == PendingKey::Kind::Container)
         fail_at(source_, p.key.mark, "found unhashable key", "while constructing a mapping", &f.mark);
       if (p.key.kind == PendingKey::Kind::Null)
         fail_at(source_, p.key.mark, "Incompatible key type 'NoneType': a config key cannot be null");
-      size_t i = 0;
-      while (i < keys.size() && !same_python_key(keys[i], p.key)) ++i;
-      if (i < keys.size()) {
-        entries[i].value = std::move(p.value);
+      const auto id = python_key_identity(p.key);
+      const auto it = id ? index.find(*id) : index.end();
+      if (it != index.end()) {
+        entries[it->second].value = std::move(p.value);
       } else {
-        keys.push_back(p.key);
+        if (id) index.emplace(*id, entries.size());
         entries.push_back(DictEntry{p.key.key, std::move(p.value)});
       }
     }
@@ -417,6 +440,7 @@ class Builder {
   std::vector<Frame> stack_;
   std::unordered_map<std::string, Anchored> anchors_;
   std::unordered_map<std::string, YamlMark> anchor_marks_;
+  size_t alias_nodes_ = 0;
   Node root_;
   YamlMark root_mark_;
   bool has_root_ = false;
@@ -426,6 +450,9 @@ class Builder {
 // ragforge::Error in PyYAML's words.
 class EventSource {
  public:
+  // Where libyaml reported a syntax error, once next() has thrown one.
+  const std::optional<YamlMark>& syntax_error_mark() const { return error_mark_; }
+
   EventSource(std::string_view text, const std::string& source) : text_(text), source_(source) {
     if (!yaml_parser_initialize(&parser_)) throw Error("out of memory while parsing " + source);
     yaml_parser_set_input_string(&parser_, reinterpret_cast<const unsigned char*>(text.data()), text.size());
@@ -457,6 +484,7 @@ class EventSource {
       // check_text() catches these first; keep libyaml's byte offset.
       throw Error(problem + "\n  in \"" + source_ + "\", position " + std::to_string(parser_.problem_offset));
     }
+    error_mark_ = problem_mark;
     pyyaml_wording(text_, &context, context_mark, &problem, &problem_mark);
     throw Error(yaml_error_text(source_, context, parser_.context ? &context_mark : nullptr, problem, &problem_mark));
   }
@@ -466,13 +494,12 @@ class EventSource {
   yaml_parser_t parser_{};
   yaml_event_t event_{};
   bool live_ = false;
+  std::optional<YamlMark> error_mark_;
 };
 
-}  // namespace
+bool before(const YamlMark& a, const YamlMark& b) { return a.line < b.line || (a.line == b.line && a.column < b.column); }
 
-Node load_yaml_string(std::string_view text, const std::string& source_name) {
-  check_text(text, source_name);
-  EventSource events(text, source_name);
+Node parse_document(EventSource& events, const std::string& source_name) {
   Builder builder(source_name);
   events.next();  // STREAM-START
   if (events.next().type == YAML_STREAM_END_EVENT) {
@@ -500,6 +527,60 @@ Node load_yaml_string(std::string_view text, const std::string& source_name) {
     empty.origin = root.origin;
     return empty;
   }
+  return root;
+}
+
+}  // namespace
+
+// PyYAML skips directives other than %YAML and %TAG (to the end of their
+// line); libyaml rejects them. Blanks them out, keeping every mark in place.
+std::string without_unknown_directives(std::string_view text) {
+  std::string out(text);
+  size_t line_start = 0;
+  while (line_start < out.size()) {
+    size_t line_end = out.find('\n', line_start);
+    if (line_end == std::string::npos) line_end = out.size();
+    const std::string_view line(out.data() + line_start, line_end - line_start);
+    if (!line.empty() && line[0] == '%') {
+      size_t n = 1;
+      while (n < line.size() && (std::isalnum(static_cast<unsigned char>(line[n])) || line[n] == '-' || line[n] == '_'))
+        ++n;
+      const std::string_view name = line.substr(1, n - 1);
+      const bool ends_name = n == line.size() || line[n] == ' ' || line[n] == '\r';
+      if (!name.empty() && ends_name && name != "YAML" && name != "TAG") out[line_start] = '#';
+    } else if (line.rfind("---", 0) == 0) {
+      break;  // directives only come before the first document
+    } else if (!line.empty() && line[0] != '#' && line.find_first_not_of(" \r") != std::string_view::npos) {
+      break;
+    }
+    line_start = line_end + 1;
+  }
+  return out;
+}
+
+Node load_yaml_string(std::string_view raw_text, const std::string& source_name) {
+  check_text(raw_text, source_name);
+  const std::string cleaned = raw_text.find('%') == std::string_view::npos ? std::string()
+                                                                             : without_unknown_directives(raw_text);
+  const std::string_view text = cleaned.empty() ? raw_text : std::string_view(cleaned);
+  const std::optional<YamlRejection> strict = find_pyyaml_rejection(text);
+  const auto strict_error = [&] {
+    return Error(yaml_error_text(source_name, strict->context,
+                                 strict->context_mark ? &*strict->context_mark : nullptr, strict->problem,
+                                 &strict->mark));
+  };
+  EventSource events(text, source_name);
+  Node root;
+  try {
+    root = parse_document(events, source_name);
+  } catch (const Error&) {
+    // PyYAML stops there unless its parser failed earlier in the text;
+    // construction errors (duplicate keys, ...) come after all scanning.
+    const auto& syntax = events.syntax_error_mark();
+    if (strict && !(syntax && before(*syntax, strict->mark))) throw strict_error();
+    throw;
+  }
+  if (strict) throw strict_error();
   return root;
 }
 
