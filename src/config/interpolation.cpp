@@ -17,7 +17,8 @@ Node resolve_value(const Node& root, const std::string& path, const ResolveOptio
   if (!root.is_container()) throw InterpolationError("ConfigKeyError", "Key not found: '" + path + "'");
   detail::Session::Selected sel;
   try {
-    sel = session.select(session.root_place(), path, /*throw_on_missing=*/false);
+    // Like attribute access (cfg.a.b): a `???` on the way is an error.
+    sel = session.select(session.root_place(), path, /*throw_on_missing=*/true);
   } catch (const InterpolationError& e) {
     // OmegaConf.select formats errors against the root and the selected key.
     if (e.has_context()) throw;

@@ -26,9 +26,10 @@ bool is_interpolation_string(const std::string& s);
 // throws GrammarParseError.
 void validate_interpolation_syntax(const std::string& s);
 
-// The resolved value at dotted `path` ("" for the root), like
-// OmegaConf.to_container(OmegaConf.select(cfg, path), resolve=True).
-// Throws InterpolationError (a missing path is a "ConfigKeyError").
+// The resolved value at dotted `path` ("" for the root), as reading
+// cfg.a.b in Python and converting it with to_container(resolve=True).
+// Throws InterpolationError: "ConfigKeyError" when the path does not exist,
+// "MissingMandatoryValue" when it (or a container on the way) is `???`.
 Node resolve_value(const Node& root, const std::string& path, const ResolveOptions& options = {});
 
 // A deep copy with every interpolation resolved, as
