@@ -12,7 +12,7 @@
 
 #include "cli/command_registry.h"
 #include "config/app/hydra_app.h"
-#include "config/python_repr.h"  // python_repr: the override list as Python prints it
+#include "config/python_str.h"  // python_repr: the override list as Python prints it
 #include "config/yaml_emit.h"    // to_yaml
 
 namespace {

@@ -21,7 +21,7 @@
 #include "config/hydra_errors.h"
 #include "config/interpolation.h"
 #include "config/override.h"
-#include "config/python_repr.h"
+#include "config/python_str.h"
 #include "config/yaml_emit.h"
 #include "core/error.h"
 

@@ -5,7 +5,7 @@
 
 #include "config/hydra_conf.h"   // kHydraVersion
 #include "config/node.h"         // Node, for python_repr
-#include "config/python_repr.h"  // python_repr: argparse quotes values with repr()
+#include "config/python_str.h"  // python_repr: argparse quotes values with repr()
 
 namespace ragforge::config::app {
 namespace {

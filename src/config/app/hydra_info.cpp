@@ -10,7 +10,7 @@
 #include "config/hydra_errors.h"
 #include "config/interpolation.h"
 #include "config/override.h"
-#include "config/python_repr.h"
+#include "config/python_str.h"
 #include "config/yaml_emit.h"
 
 namespace ragforge::config::app {

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <ctime>
 
-#include "config/python_repr.h"  // python_str for non-string logger names
+#include "config/python_str.h"  // python_str for non-string logger names
 #include "core/error.h"
 
 namespace ragforge::config::app {
