@@ -12,6 +12,7 @@
 
 #include "cli/command_registry.h"
 #include "config/app/hydra_app.h"
+#include "config/interpolation_error.h"  // InterpolationError
 #include "config/python_str.h"  // python_repr: the override list as Python prints it
 #include "config/yaml_emit.h"    // to_yaml
 
@@ -21,8 +22,17 @@ using ragforge::config::Node;
 using namespace ragforge::config::app;
 
 int compose_task(const JobContext& job) {
-  // As HydraConfig.get().overrides.task reads them: resolved (`\${x}` -> `${x}`).
-  Node overrides = job.select("hydra.overrides.task");
+  // As HydraConfig.get().overrides.task reads them: resolved (`\${x}` ->
+  // `${x}`); an override whose value is an interpolation that does not
+  // resolve in this context is shown as typed.
+  Node overrides = Node::list();
+  for (size_t i = 0; i < job.overrides().size(); ++i) {
+    try {
+      overrides.push_back(job.select("hydra.overrides.task." + std::to_string(i)));
+    } catch (const ragforge::config::InterpolationError&) {
+      overrides.push_back(Node::string(job.overrides()[i]));
+    }
+  }
   std::string num = job.num() ? std::to_string(*job.num()) : "";
   std::cout << "== job " << num << " overrides: " << ragforge::config::python_repr(overrides) << "\n";
   std::cout.flush();

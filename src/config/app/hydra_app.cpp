@@ -58,6 +58,12 @@ bool is_omegaconf_error(const std::string& type) {
   return false;
 }
 
+// Hydra's CompactHydraException family: printed without a traceback.
+bool is_compact(const std::string& type) {
+  return type == "ConfigCompositionException" || type == "MissingConfigException" || type == "SearchPathException" ||
+         type == "OverrideParseException" || type == "InstantiationException" || type == "CompactHydraException";
+}
+
 // How Python's traceback names an exception class: builtins bare, others
 // with their module.
 std::string qualified_type(const std::string& type) {
@@ -86,7 +92,7 @@ int report_error(std::exception_ptr ep, bool in_job) {
       std::string s = qualified_type(e.type()) + ": " + e.what() + "\n";
       if (!e.cause_type().empty()) s += "Caused by " + qualified_type(e.cause_type()) + ": " + e.cause_message() + "\n";
       err(s);
-    } else if (e.compact()) {
+    } else if (e.compact() || is_compact(e.type())) {
       std::string s = std::string(e.what()) + "\n";
       if (is_omegaconf_error(e.cause_type())) s += e.cause_message() + "\n";
       err(s + kFullErrorHint);
