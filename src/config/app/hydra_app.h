@@ -1,0 +1,87 @@
+// The Hydra app runner: what `@hydra.main` does, for ragforge's commands.
+//
+//   int main_of_train(const std::vector<std::string>& args) {
+//     HydraAppSpec spec{"train", installed_configs_dir(), "train"};
+//     return run_hydra_app(spec, args, [](const JobContext& job) {
+//       const Node& cfg = job.config();   // resolved job config
+//       ...                               // write into job.output_dir
+//       return 0;
+//     });
+//   }
+//
+// It takes Hydra 1.3.2's command line (hydra_args.h) and behaves as Hydra
+// does: --help / --hydra-help / --version / --cfg / --info print and exit,
+// a run composes the config, creates `hydra.run.dir`, writes `.hydra/`
+// (config.yaml, hydra.yaml, overrides.yaml) and the job log, and calls the
+// task; --multirun (or hydra.mode=MULTIRUN) expands the BasicSweeper product
+// lazily and runs each job in its own `hydra.sweep.dir/subdir`. Errors are
+// printed as Hydra prints them and give exit status 1 (2 for usage errors).
+#pragma once
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/app/job_logging.h"
+#include "config/node.h"
+
+namespace ragforge::config::app {
+
+struct HydraAppSpec {
+  std::string name;                 // the job name (Hydra: the script's file stem)
+  std::string config_dir;           // the app's installed configs folder; "" for none
+  std::optional<std::string> config_name;  // the default primary config; nullopt for none
+  std::string prog;                 // how usage lines name the program; "" = "ragforge <name>"
+};
+
+// What a task sees of its job.
+class JobContext {
+ public:
+  // The job config with every interpolation resolved (`${hydra:...}`,
+  // `${now:...}` and `${oc.env:...}` included), as
+  // OmegaConf.to_container(cfg, resolve=True) gives it. Resolved on first use;
+  // throws InterpolationError like OmegaConf would.
+  const Node& config() const;
+  // The job config as composed, interpolations unresolved
+  // (`.hydra/config.yaml`).
+  const Node& unresolved_config() const { return cfg_; }
+  // Hydra's node (`hydra.run`, `hydra.job`, `hydra.runtime`, ...), what
+  // HydraConfig.get() returns.
+  const Node& hydra() const { return hydra_; }
+  // Absolute path of the job's output directory (hydra.runtime.output_dir).
+  const std::string& output_dir() const { return output_dir_; }
+  // hydra.job.num: the job's index in a multirun; nullopt in a single run.
+  std::optional<int64_t> num() const { return num_; }
+  // hydra.overrides.task: the job's command-line overrides.
+  const std::vector<std::string>& overrides() const { return overrides_; }
+  const std::string& job_name() const { return job_name_; }
+  // OmegaConf.select on the whole config (job keys and `hydra`), resolved:
+  // select("hydra.overrides.task") is what HydraConfig.get().overrides.task
+  // reads. Throws InterpolationError; a missing key gives a null node.
+  Node select(const std::string& dotted_path) const;
+  // Logs through the job's logging setup (console and `<job_name>.log`).
+  void log(LogLevel level, const std::string& message) const;
+
+  JobContext(Node cfg, Node hydra, std::string output_dir, std::optional<int64_t> num,
+             std::vector<std::string> overrides, std::string job_name, int64_t start_time);
+
+ private:
+  Node cfg_;
+  Node hydra_;
+  std::string output_dir_;
+  std::optional<int64_t> num_;
+  std::vector<std::string> overrides_;
+  std::string job_name_;
+  int64_t start_time_;
+  mutable std::optional<Node> resolved_;
+};
+
+// The task: returns the job's exit status (0 for success). Exceptions it
+// throws are reported as Hydra reports a failing task.
+using TaskFn = std::function<int(const JobContext&)>;
+
+// Runs the app with `args` (the command line after the program/subcommand
+// name). Returns the process exit status; prints everything itself.
+int run_hydra_app(const HydraAppSpec& spec, const std::vector<std::string>& args, const TaskFn& task);
+
+}  // namespace ragforge::config::app
