@@ -26,7 +26,7 @@ status=0
 for target in fuzz_override_parser fuzz_yaml_loader; do
   if [ "$target" = fuzz_override_parser ]; then dir=$corpus/override; else dir=$corpus/yaml; fi
   echo "fuzz.sh: $target for ${SECONDS_PER_TARGET}s"
-  if ! ./build-fuzz/tests/fuzz/$target "$dir" -max_total_time="$SECONDS_PER_TARGET" -timeout=10 \
+  if ! ./build-fuzz/bin/$target "$dir" -max_total_time="$SECONDS_PER_TARGET" -timeout=10 \
        -rss_limit_mb=2048 -max_len=4096 -print_final_stats=1 2>build-fuzz/$target.log; then
     status=1
     echo "fuzz.sh: $target FOUND A PROBLEM; see build-fuzz/$target.log and the crash-* file" >&2
