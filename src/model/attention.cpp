@@ -66,8 +66,6 @@ torch::Tensor AttentionSpec::mask(int64_t q0, int64_t q1, int64_t k0, int64_t k1
   if (!m.defined()) return m;
   if (m.dim() == 2) m = m.unsqueeze(0);
   if (key_mask.defined() && m.size(1) == 1) m = m.expand({key_mask.size(0), q1 - q0, k1 - k0});
-  auto none = m.any(-1, true).logical_not();  // queries that see nothing (pads)
-  m = m.logical_or(none);
   return m.unsqueeze(1);  // [B, 1, q, k]
 }
 
@@ -142,7 +140,9 @@ torch::Tensor attention_eager(const torch::Tensor& q, const torch::Tensor& k, co
   auto kr = repeat_kv(k, groups), vr = repeat_kv(v, groups);                   // [B, H, T, D]
   auto scores = torch::matmul(q, kr.transpose(2, 3)) * scale;                  // [B, H, Tq, Tk]
   auto m = spec.mask(0, q.size(2), 0, k.size(2), q.device());                 // [B|1, 1, Tq, Tk]
-  if (m.defined()) scores = scores.masked_fill(m.logical_not(), lowest(scores.scalar_type()));
+  // Additive, as HF: a fully masked row becomes `lowest` everywhere (uniform
+  // weights) and its scores still pass gradients to q and k, like HF's.
+  if (m.defined()) scores = scores + m.logical_not().to(scores.scalar_type()) * lowest(scores.scalar_type());
   auto p = torch::softmax(scores, -1, torch::kFloat32).to(q.scalar_type());
   return torch::matmul(p, vr);                                                 // [B, H, Tq, D]
 }
@@ -159,14 +159,33 @@ torch::Tensor attention_fast(const torch::Tensor& q, const torch::Tensor& k, con
     const int64_t q1 = std::min(Tq, q0 + chunk);
     const int64_t k0 = spec.key_begin(q0), k1 = spec.key_end(q1, Tk);
     auto qc = q.narrow(2, q0, q1 - q0), kc = k.narrow(2, k0, k1 - k0), vc = v.narrow(2, k0, k1 - k0);
+    const bool aligned_causal = spec.plain_causal() && q0 == k0 && q1 == k1;
+    torch::Tensor m = aligned_causal ? torch::Tensor() : spec.mask(q0, q1, k0, k1, q.device());  // [B, 1, q, k]
+    torch::Tensor empty;  // [B, 1, q, 1]: queries that see no key (left pads)
+    if (m.defined()) {
+      empty = m.any(-1, true).logical_not();
+      if (empty.any().item<bool>())
+        m = m.logical_or(empty);  // keep fused kernels finite; replaced below
+      else
+        empty = torch::Tensor();
+    }
     torch::Tensor out;
-    if (compat::has_scaled_dot_product_attention()) {
-      bool aligned_causal = spec.plain_causal() && q0 == k0 && q1 == k1;
-      torch::Tensor m = aligned_causal ? torch::Tensor() : spec.mask(q0, q1, k0, k1, q.device());
+    if (compat::has_scaled_dot_product_attention())
       out = compat::scaled_dot_product_attention(qc, repeat_kv(kc, groups), repeat_kv(vc, groups), m,
                                                  aligned_causal, scale);
+    if (!out.defined()) {
+      if (aligned_causal) m = spec.mask(q0, q1, k0, k1, q.device());
+      out = grouped_chunk(qc, kc, vc, m, scale);
     }
-    if (!out.defined()) out = grouped_chunk(qc, kc, vc, spec.mask(q0, q1, k0, k1, q.device()), scale);
+    if (empty.defined()) {
+      // HF: a fully masked query row gets score + lowest for every key, i.e.
+      // uniform weights over all keys, with gradients still flowing into its
+      // scores. HF's loss reads that row at the last left pad, so it is
+      // reproduced here (only chunks holding such rows pay for it).
+      auto s = torch::matmul(qc, repeat_kv(k, groups).transpose(2, 3)) * scale + lowest(q.scalar_type());
+      auto p = torch::softmax(s, -1, torch::kFloat32).to(q.scalar_type());   // [B, H, q, Tk]
+      out = torch::where(empty, torch::matmul(p, repeat_kv(v, groups)), out);
+    }
     outs.push_back(out);
   }
   return outs.size() == 1 ? outs[0] : torch::cat(outs, 2);

@@ -49,9 +49,11 @@ struct AttentionSpec {
   // Keys [k0, k1) that queries [q0, q1) may see at all (query_offset 0).
   int64_t key_begin(int64_t q0) const;
   int64_t key_end(int64_t q1, int64_t T) const;
-  // [B, 1, q1-q0, k1-k0] bool, true = visible. A query with no visible key in
-  // the range (a pad) sees the whole range instead, so its (unused) output stays
-  // finite; undefined when every key in the range is visible to every query.
+  // [B|1, 1, q1-q0, k1-k0] bool, true = visible; undefined when every key in the
+  // range is visible to every query. A query that sees no key at all (a left
+  // pad) gets HF's behaviour in both attention paths: equal scores for every
+  // key, i.e. the mean of all values. Its logits are garbage, but HF's loss
+  // reads them at the last left pad, so they are reproduced.
   torch::Tensor mask(int64_t q0, int64_t q1, int64_t k0, int64_t k1, const torch::Device& device) const;
   // Mean number of visible keys per real query (for block-sparse FLOP counts).
   double mean_visible_keys(int64_t T) const;

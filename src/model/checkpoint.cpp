@@ -16,7 +16,7 @@ struct Recompute : torch::CustomClassHolder {
 };
 
 struct CheckpointFunction : torch::autograd::Function<CheckpointFunction> {
-  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& input, const variable_list& params,
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& input, at::TensorList params,
                                c10::intrusive_ptr<Recompute> rc) {
     rc->device = input.device();
     rc->cpu_state = compat::generator_state(torch::kCPU);
@@ -78,7 +78,7 @@ torch::Tensor checkpoint(CheckpointFn fn, const torch::Tensor& input, const std:
   if (!input.requires_grad() && trainable.empty()) return fn(input);
   auto rc = c10::make_intrusive<Recompute>();
   rc->fn = std::move(fn);
-  return CheckpointFunction::apply(input, trainable, rc);
+  return CheckpointFunction::apply(input, at::TensorList(trainable), rc);  // a TensorList: one graph input per tensor
 }
 
 }  // namespace ragforge::model
