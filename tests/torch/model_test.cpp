@@ -264,3 +264,21 @@ TEST(Forward, EarlyExitAndChosenHiddenStates) {
 
 }  // namespace
 }  // namespace ragforge::model
+
+namespace ragforge::model {
+namespace {
+
+TEST(Vocabulary, PadTokenRowGetsNoGradientLikeHfPaddingIdx) {
+  auto j = nlohmann::json::parse(io::read_text_file(ragforge::testing::golden_dir("phi3") + "/config.json"));
+  j["pad_token_id"] = 7;
+  auto lm = std::make_shared<CausalLMImpl>(ModelConfig::from_json(j));
+  lm->load_weights(ragforge::testing::golden_dir("phi3"));
+  auto ids = torch::tensor({{5, 7, 9, 7, 11}});
+  causal_lm_loss(lm->forward(ids).logits, ids).backward();
+  auto g = lm->model->embed_tokens->weight.grad();
+  EXPECT_EQ(g[7].abs().sum().item<double>(), 0.0);
+  EXPECT_GT(g[9].abs().sum().item<double>(), 0.0);
+}
+
+}  // namespace
+}  // namespace ragforge::model
