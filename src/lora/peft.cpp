@@ -375,4 +375,38 @@ void save_all_adapters(const model::CausalLMImpl& lm, const std::string& dir) {
   for (const auto& n : adapter_names(lm)) save_adapter(lm, n == "default" ? dir : (fs::path(dir) / n).string(), n);
 }
 
+void save_token_rows(const model::CausalLMImpl& lm, const std::string& dir, const std::vector<int64_t>& token_ids) {
+  fs::create_directories(dir);
+  auto w = lm.model->embed_tokens->weight.detach();
+  auto ids = torch::tensor(token_ids, torch::kInt64);
+  for (int64_t id : token_ids)
+    if (id < 0 || id >= w.size(0))
+      throw Error("save_token_rows: token id " + std::to_string(id) + " is outside the " + std::to_string(w.size(0)) +
+                  "-row embedding");
+  io::save_file((fs::path(dir) / "added_tokens_embeddings.safetensors").string(),
+                {{"token_ids", ids}, {"rows", w.index_select(0, ids.to(w.device())).to(torch::kFloat32)}});
+}
+
+std::vector<int64_t> load_token_rows(model::CausalLMImpl& lm, const std::string& dir) {
+  const std::string path = (fs::path(dir) / "added_tokens_embeddings.safetensors").string();
+  if (!fs::exists(path)) return {};
+  io::SafetensorsFile f(path);
+  if (!f.contains("token_ids") || !f.contains("rows"))
+    throw Error(path + " must hold 'token_ids' [n] and 'rows' [n, d]");
+  auto ids = f.tensor("token_ids", torch::kInt64);
+  auto rows = f.tensor("rows");
+  auto& w = lm.model->embed_tokens->weight;
+  if (ids.dim() != 1 || rows.dim() != 2 || rows.size(0) != ids.size(0) || rows.size(1) != w.size(1))
+    throw Error(path + ": 'rows' must be [" + std::to_string(ids.numel()) + ", " + std::to_string(w.size(1)) +
+                "] for 'token_ids' [" + std::to_string(ids.numel()) + "]");
+  std::vector<int64_t> out(ids.data_ptr<int64_t>(), ids.data_ptr<int64_t>() + ids.numel());
+  for (int64_t id : out)
+    if (id < 0 || id >= w.size(0))
+      throw Error(path + ": token id " + std::to_string(id) + " is outside the " + std::to_string(w.size(0)) +
+                  "-row embedding; resize the embeddings first");
+  torch::NoGradGuard no_grad;
+  w.index_copy_(0, ids.to(w.device()), rows.to(w.device(), w.scalar_type()));
+  return out;
+}
+
 }  // namespace ragforge::lora

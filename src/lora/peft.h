@@ -75,4 +75,11 @@ void save_adapter(const model::CausalLMImpl& lm, const std::string& dir, const s
 // Every adapter: "default" at `dir`, each other one in `dir/<name>/` (PEFT layout).
 void save_all_adapters(const model::CausalLMImpl& lm, const std::string& dir);
 
+// New-token embedding rows trained next to an adapter go in a sidecar,
+// `added_tokens_embeddings.safetensors` (token_ids int64 [n], rows [n, d]),
+// which other tools ignore. load_token_rows writes the rows into the (already
+// resized) embedding matrix and returns their ids; no file: nothing, {}.
+void save_token_rows(const model::CausalLMImpl& lm, const std::string& dir, const std::vector<int64_t>& token_ids);
+std::vector<int64_t> load_token_rows(model::CausalLMImpl& lm, const std::string& dir);
+
 }  // namespace ragforge::lora

@@ -60,7 +60,6 @@ RopeScaling parse_rope(const json& cfg, const std::string& source, int64_t max_p
   Reader rd{s, source};
   r.type = rd.string("rope_type", rd.string("type", "default"));
   if (r.type == "su") r.type = "longrope";  // Phi-3's old name
-  if (r.type == "mrope") r.type = "default";
   r.factor = rd.number("factor", 1.0);
   // A top-level original_max_position_embeddings (Phi-3) wins, as in HF.
   bool top_level_original = cfg.contains("original_max_position_embeddings") &&

@@ -145,5 +145,24 @@ TEST(Lora, BrokenAdapterFoldersNameTheTensor) {
   EXPECT_THROW(load_adapter(*f.lm, dir.path()), Error);
 }
 
+TEST(Lora, TrainedTokenRowsRoundTripThroughTheSidecar) {
+  Fixture f("qwen2");
+  f.lm->resize_token_embeddings(258);
+  {
+    torch::NoGradGuard ng;
+    f.lm->model->embed_tokens->weight[256].fill_(0.5);
+    f.lm->model->embed_tokens->weight[257].fill_(-0.25);
+  }
+  TempDir dir;
+  save_token_rows(*f.lm, dir.path(), {256, 257});
+  Fixture g("qwen2");
+  EXPECT_THROW(load_token_rows(*g.lm, dir.path()), Error);  // not resized yet
+  g.lm->resize_token_embeddings(258);
+  EXPECT_EQ(load_token_rows(*g.lm, dir.path()), (std::vector<int64_t>{256, 257}));
+  EXPECT_TRUE(torch::equal(g.lm->model->embed_tokens->weight, f.lm->model->embed_tokens->weight));
+  TempDir empty;
+  EXPECT_TRUE(load_token_rows(*g.lm, empty.path()).empty());
+}
+
 }  // namespace
 }  // namespace ragforge::lora
