@@ -16,11 +16,13 @@ LoRALinearImpl::LoRALinearImpl(int64_t in_features, int64_t out_features, bool b
                          torch::nn::Linear(torch::nn::LinearOptions(in_features, out_features).bias(bias)));
   lora_A = register_module("lora_A", std::make_shared<torch::nn::Module>());
   lora_B = register_module("lora_B", std::make_shared<torch::nn::Module>());
+  modules_to_save = register_module("modules_to_save", std::make_shared<torch::nn::Module>());
 }
 
 torch::Tensor LoRALinearImpl::forward(const torch::Tensor& x) {
+  if (!active_.empty() && copies_.count(active_)) return full_copy(active_)->forward(x);
   torch::Tensor y = base->forward(x);
-  if (active_.empty()) return y;
+  if (active_.empty() || !options_.count(active_)) return y;
   const LoRALinearOptions& o = options_.at(active_);
   auto A = adapter_A(active_), B = adapter_B(active_);
   torch::Tensor xa = x.to(A->weight.scalar_type());
@@ -59,18 +61,54 @@ void LoRALinearImpl::add_adapter(const std::string& name, const LoRALinearOption
   options_.emplace(name, o);
 }
 
+void LoRALinearImpl::add_full_copy(const std::string& name) {
+  if (name.empty() || name.find('.') != std::string::npos)
+    throw Error("adapter name '" + name + "' must be non-empty and contain no '.'");
+  if (has_adapter(name)) throw Error("adapter '" + name + "' already exists on this layer");
+  torch::nn::Linear copy(torch::nn::LinearOptions(in_, out_).bias(base->bias.defined()));
+  copy->to(base->weight.device(), base->weight.scalar_type());
+  {
+    torch::NoGradGuard no_grad;
+    copy->weight.copy_(base->weight);
+    if (base->bias.defined()) copy->bias.copy_(base->bias);
+  }
+  modules_to_save->register_module(name, copy);
+  copies_.insert(name);
+}
+
+torch::nn::Linear LoRALinearImpl::full_copy(const std::string& name) const {
+  if (!copies_.count(name)) throw Error("adapter '" + name + "' has no modules_to_save copy of this layer");
+  return torch::nn::Linear(std::dynamic_pointer_cast<torch::nn::LinearImpl>(modules_to_save->named_children()[name]));
+}
+
 void LoRALinearImpl::delete_adapter(const std::string& name) {
   if (!has_adapter(name)) throw Error("no LoRA adapter '" + name + "' to delete");
-  lora_A->unregister_module(name);
-  lora_B->unregister_module(name);
-  options_.erase(name);
+  if (options_.count(name)) {
+    lora_A->unregister_module(name);
+    lora_B->unregister_module(name);
+    options_.erase(name);
+  }
+  if (copies_.count(name)) {
+    modules_to_save->unregister_module(name);
+    copies_.erase(name);
+  }
   if (active_ == name) active_.clear();
 }
 
 void LoRALinearImpl::copy_adapter(const std::string& from, const std::string& to) {
+  if (!has_adapter(from)) throw Error("no LoRA adapter '" + from + "' on this layer");
+  torch::NoGradGuard no_grad;
+  if (copies_.count(from)) {
+    add_full_copy(to);
+    for (const auto& p : full_copy(from)->named_parameters()) {
+      auto& dst = full_copy(to)->named_parameters()[p.key()];
+      dst.copy_(p.value());
+      dst.set_requires_grad(p.value().requires_grad());
+    }
+    return;
+  }
   LoRALinearOptions o = adapter_options(from);
   add_adapter(to, o);
-  torch::NoGradGuard no_grad;
   adapter_A(to)->weight.copy_(adapter_A(from)->weight);
   adapter_B(to)->weight.copy_(adapter_B(from)->weight);
   adapter_A(to)->weight.set_requires_grad(adapter_A(from)->weight.requires_grad());
@@ -78,9 +116,9 @@ void LoRALinearImpl::copy_adapter(const std::string& from, const std::string& to
 }
 
 std::vector<std::string> LoRALinearImpl::adapter_names() const {
-  std::vector<std::string> out;
-  for (const auto& [n, o] : options_) out.push_back(n);
-  return out;
+  std::set<std::string> out(copies_.begin(), copies_.end());
+  for (const auto& [n, o] : options_) out.insert(n);
+  return {out.begin(), out.end()};
 }
 
 const LoRALinearOptions& LoRALinearImpl::adapter_options(const std::string& name) const {
@@ -111,6 +149,12 @@ torch::Tensor LoRALinearImpl::delta_weight(const std::string& name) const {
 
 void LoRALinearImpl::merge_adapter(const std::string& name) {
   torch::NoGradGuard no_grad;
+  if (copies_.count(name)) {  // the trained copy becomes the layer
+    base->weight.copy_(full_copy(name)->weight);
+    if (base->bias.defined()) base->bias.copy_(full_copy(name)->bias);
+    delete_adapter(name);
+    return;
+  }
   torch::Tensor delta = delta_weight(name);
   base->weight.add_(delta.to(base->weight.scalar_type()));
   delete_adapter(name);

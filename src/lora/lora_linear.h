@@ -14,6 +14,7 @@
 #include <torch/torch.h>
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -43,10 +44,17 @@ class LoRALinearImpl : public torch::nn::Module {
 
   // Adds adapter `name` (in/out features must match the base layer).
   void add_adapter(const std::string& name, const LoRALinearOptions& options);
+  // PEFT modules_to_save: adapter `name` gets its own trainable copy of the
+  // whole layer ("<path>.modules_to_save.<name>.weight"), used instead of the
+  // base layer while `name` is active.
+  void add_full_copy(const std::string& name);
+  bool has_full_copy(const std::string& name) const { return copies_.count(name) > 0; }
+  torch::nn::Linear full_copy(const std::string& name) const;
   void delete_adapter(const std::string& name);
   // New adapter `to` with a copy of `from`'s weights and options.
   void copy_adapter(const std::string& from, const std::string& to);
-  bool has_adapter(const std::string& name) const { return options_.count(name) > 0; }
+  bool has_adapter(const std::string& name) const { return options_.count(name) > 0 || copies_.count(name) > 0; }
+  bool has_lora(const std::string& name) const { return options_.count(name) > 0; }
   std::vector<std::string> adapter_names() const;
   const LoRALinearOptions& adapter_options(const std::string& name) const;
   torch::nn::Linear adapter_A(const std::string& name) const;
@@ -66,10 +74,12 @@ class LoRALinearImpl : public torch::nn::Module {
 
   torch::nn::Linear base{nullptr};
   std::shared_ptr<torch::nn::Module> lora_A, lora_B;  // children named by adapter
+  std::shared_ptr<torch::nn::Module> modules_to_save;  // full copies, named by adapter
 
  private:
   int64_t in_, out_;
   std::map<std::string, LoRALinearOptions> options_;
+  std::set<std::string> copies_;
   std::string active_;
 };
 TORCH_MODULE(LoRALinear);

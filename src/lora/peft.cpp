@@ -67,8 +67,13 @@ LoraConfig LoraConfig::from_json(const json& j, const std::string& source) {
   if (has("lora_bias") && j["lora_bias"].get<bool>()) fail("lora_bias", "is true; LoRA biases are not supported");
   if (has("bias") && j["bias"] != "none") fail("bias", "must be \"none\"");
   if (has("fan_in_fan_out") && j["fan_in_fan_out"].get<bool>()) fail("fan_in_fan_out", "must be false");
-  if (has("modules_to_save") && !(j["modules_to_save"].is_array() && j["modules_to_save"].empty()))
-    fail("modules_to_save", "is set; full-weight modules_to_save are not supported yet");
+  if (has("modules_to_save")) {
+    if (!j["modules_to_save"].is_array()) fail("modules_to_save", "must be a list of module names");
+    for (const auto& e : j["modules_to_save"]) {
+      if (!e.is_string()) fail("modules_to_save", "must be a list of module names");
+      c.modules_to_save.push_back(e.get<std::string>());
+    }
+  }
   if (!has("target_modules")) fail("target_modules", "is required");
   const json& t = j["target_modules"];
   if (t.is_string()) {
@@ -143,7 +148,7 @@ json LoraConfig::to_json(const std::vector<std::string>& resolved) const {
       {"lora_dropout", lora_dropout},
       {"megatron_config", nullptr},
       {"megatron_core", "megatron.core"},
-      {"modules_to_save", nullptr},
+      {"modules_to_save", modules_to_save.empty() ? json(nullptr) : json(modules_to_save)},
       {"peft_type", "LORA"},
       {"r", r},
       {"rank_pattern", rank_pattern.empty() ? json::object() : json(rank_pattern)},
@@ -188,7 +193,19 @@ double LoraConfig::alpha_for(const std::string& path) const {
 std::vector<std::string> add_adapter(model::CausalLMImpl& lm, const std::string& name, const LoraConfig& c,
                                      bool init_weights) {
   std::vector<std::string> paths;
+  std::set<std::string> saved_entries;
   for (auto& [path, layer] : lm.linear_layers()) {
+    bool save_whole = false;
+    for (const auto& e : c.modules_to_save)
+      if (ends_with_segment(path, e)) {
+        saved_entries.insert(e);
+        save_whole = true;
+      }
+    if (save_whole) {  // PEFT: a modules_to_save layer is copied, not LoRA-adapted
+      layer->add_full_copy(name);
+      paths.push_back(path);
+      continue;
+    }
     if (!c.targets(path)) continue;
     layer->add_adapter(name, LoRALinearOptions(layer->in_features(), layer->out_features(), c.rank_for(path))
                                  .alpha(c.alpha_for(path))
@@ -197,6 +214,12 @@ std::vector<std::string> add_adapter(model::CausalLMImpl& lm, const std::string&
                                  .init_weights(init_weights));
     paths.push_back(path);
   }
+  for (const auto& e : c.modules_to_save)
+    if (!saved_entries.count(e)) {
+      for (const auto& p : paths) lm.linear_layers().at(p)->delete_adapter(name);
+      throw Error("LoRA adapter '" + name + "': modules_to_save entry '" + e +
+                  "' matches no linear layer (only linear layers such as lm_head are supported)");
+    }
   if (paths.empty()) {
     std::string what = c.all_linear ? "all-linear" : !c.target_regex.empty() ? c.target_regex : "";
     for (const auto& t : c.target_modules) what += (what.empty() ? "" : ", ") + t;
@@ -253,10 +276,11 @@ void merge_adapter(model::CausalLMImpl& lm, const std::string& name) {
 }
 
 int64_t mark_only_adapter_trainable(model::CausalLMImpl& lm, const std::string& name) {
-  const std::string a = ".lora_A." + name + ".", b = ".lora_B." + name + ".";
+  const std::string a = ".lora_A." + name + ".", b = ".lora_B." + name + ".", m = ".modules_to_save." + name + ".";
   int64_t count = 0;
   for (auto& item : lm.named_parameters(true)) {
-    bool mine = item.key().find(a) != std::string::npos || item.key().find(b) != std::string::npos;
+    bool mine = item.key().find(a) != std::string::npos || item.key().find(b) != std::string::npos ||
+                item.key().find(m) != std::string::npos;
     item.value().set_requires_grad(mine);
     if (mine) count += item.value().numel();
   }
@@ -270,6 +294,13 @@ std::map<std::string, torch::Tensor> adapter_state_dict(const model::CausalLMImp
   for (const auto& [path, layer] : lm.linear_layers()) {
     if (!layer->has_adapter(name)) continue;
     std::string base = model::peft_parameter_name(path);
+    if (layer->has_full_copy(name)) {
+      std::string mid = saved_names ? "" : ".modules_to_save." + name;
+      auto copy = layer->full_copy(name);
+      out[base + mid + ".weight"] = copy->weight;
+      if (copy->bias.defined()) out[base + mid + ".bias"] = copy->bias;
+      continue;
+    }
     std::string mid = saved_names ? "" : "." + name;
     out[base + ".lora_A" + mid + ".weight"] = layer->adapter_A(name)->weight;
     out[base + ".lora_B" + mid + ".weight"] = layer->adapter_B(name)->weight;
@@ -282,8 +313,10 @@ LoraConfig adapter_config(const model::CausalLMImpl& lm, const std::string& name
   bool first = true;
   std::set<std::string> leaves;
   std::vector<std::pair<std::string, LoRALinearOptions>> layers;
+  std::set<std::string> whole;
   for (const auto& [path, layer] : lm.linear_layers()) {
-    if (!layer->has_adapter(name)) continue;
+    if (layer->has_full_copy(name)) whole.insert(leaf(path));
+    if (!layer->has_lora(name)) continue;
     const auto& o = layer->adapter_options(name);
     if (first) {
       c.r = o.r();
@@ -295,8 +328,9 @@ LoraConfig adapter_config(const model::CausalLMImpl& lm, const std::string& name
     leaves.insert(leaf(path));
     layers.emplace_back(path, o);
   }
-  if (first) throw Error("the model has no LoRA adapter '" + name + "'");
+  if (first && whole.empty()) throw Error("the model has no LoRA adapter '" + name + "'");
   c.target_modules.assign(leaves.begin(), leaves.end());
+  c.modules_to_save.assign(whole.begin(), whole.end());
   for (const auto& [path, o] : layers) {
     if (o.r() != c.r) c.rank_pattern[path] = o.r();
     if (o.alpha() != c.lora_alpha) c.alpha_pattern[path] = o.alpha();
@@ -308,7 +342,7 @@ LoraConfig adapter_config(const model::CausalLMImpl& lm, const std::string& name
     auto idx = layer_index(path);
     if (!idx) continue;
     all.insert(*idx);
-    if (layer->has_adapter(name)) covered.insert(*idx);
+    if (layer->has_lora(name)) covered.insert(*idx);
   }
   if (covered != all) c.layers_to_transform.assign(covered.begin(), covered.end());
   c.base_model_name_or_path = lm.source_dir();
@@ -334,6 +368,20 @@ LoraConfig load_adapter(model::CausalLMImpl& lm, const std::string& dir, const s
     torch::NoGradGuard no_grad;
     for (auto& [path, layer] : lm.linear_layers()) {
       if (!layer->has_adapter(name)) continue;
+      if (layer->has_full_copy(name)) {  // modules_to_save: full weights under the module's own name
+        for (auto& p : layer->full_copy(name)->named_parameters()) {
+          std::string key = model::peft_parameter_name(path) + "." + p.key();
+          if (!file.contains(key))
+            throw Error("adapter " + weights_path + " lacks tensor '" + key + "' (modules_to_save " + path + ")");
+          if (torch::IntArrayRef(file.info(key).shape) != p.value().sizes())
+            throw Error("adapter tensor '" + key + "' in " + weights_path + " has shape " +
+                        c10::str(torch::IntArrayRef(file.info(key).shape)) + "; " + path + " needs " +
+                        c10::str(p.value().sizes()));
+          p.value().copy_(file.tensor(key, p.value().scalar_type()).to(p.value().device()));
+          used.insert(key);
+        }
+        continue;
+      }
       for (const char* which : {"lora_A", "lora_B"}) {
         std::string key = model::peft_parameter_name(path) + "." + which + ".weight";
         torch::Tensor p = std::string(which) == "lora_A" ? layer->adapter_A(name)->weight : layer->adapter_B(name)->weight;
@@ -366,7 +414,8 @@ void save_adapter(const model::CausalLMImpl& lm, const std::string& dir, const s
   fs::create_directories(dir);
   LoraConfig c = adapter_config(lm, name);
   std::map<std::string, torch::Tensor> tensors;
-  for (auto& [k, t] : adapter_state_dict(lm, name, true)) tensors[k] = t.detach().to(torch::kFloat32);
+  for (auto& [k, t] : adapter_state_dict(lm, name, true))
+    tensors[k] = k.find(".lora_") != std::string::npos ? t.detach().to(torch::kFloat32) : t.detach();
   io::save_file((fs::path(dir) / "adapter_model.safetensors").string(), tensors);
   io::write_file_atomic((fs::path(dir) / "adapter_config.json").string(), c.to_json().dump(2) + "\n");
 }

@@ -32,6 +32,9 @@ struct LoraConfig {
   std::map<std::string, int64_t> rank_pattern;   // key matches "(.*\.)?key$"
   std::map<std::string, double> alpha_pattern;
   std::vector<int64_t> layers_to_transform;      // empty: every layer
+  // Linear layers (e.g. lm_head) that get a full trainable copy per adapter,
+  // saved as "base_model.model.<path>.weight". Embeddings are not supported.
+  std::vector<std::string> modules_to_save;
   std::string base_model_name_or_path;
 
   static LoraConfig from_json(const nlohmann::json& j, const std::string& source = "adapter_config.json");

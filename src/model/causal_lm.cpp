@@ -22,7 +22,8 @@ std::string hf_parameter_name(const std::string& name) {
 std::string peft_parameter_name(const std::string& name) { return "base_model.model." + name; }
 
 bool is_lora_parameter(const std::string& name) {
-  return name.find(".lora_A.") != std::string::npos || name.find(".lora_B.") != std::string::npos;
+  return name.find(".lora_A.") != std::string::npos || name.find(".lora_B.") != std::string::npos ||
+         name.find(".modules_to_save.") != std::string::npos;
 }
 
 torch::Tensor positions_from_mask(const torch::Tensor& attention_mask) {

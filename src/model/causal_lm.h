@@ -29,6 +29,7 @@ namespace ragforge::model {
 std::string hf_parameter_name(const std::string& name);
 // PEFT's in-memory name ("base_model.model." + name).
 std::string peft_parameter_name(const std::string& name);
+// Adapter weights (lora_A/lora_B and modules_to_save copies), not part of the HF model.
 bool is_lora_parameter(const std::string& name);
 
 struct ForwardOptions {

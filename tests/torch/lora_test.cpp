@@ -145,6 +145,44 @@ TEST(Lora, BrokenAdapterFoldersNameTheTensor) {
   EXPECT_THROW(load_adapter(*f.lm, dir.path()), Error);
 }
 
+TEST(Lora, ModulesToSaveKeepsAPerAdapterCopyOfTheHead) {
+  Fixture f("llama");
+  auto base = f.logits();
+  LoraConfig c;
+  c.r = 2;
+  c.target_modules = {"q_proj"};
+  c.modules_to_save = {"lm_head"};
+  add_adapter(*f.lm, "default", c);
+  set_active_adapter(*f.lm, "default");
+  EXPECT_TRUE(torch::equal(f.logits(), base));  // the copy starts equal, B = 0
+  auto copy = f.lm->lm_head->full_copy("default");
+  {
+    torch::NoGradGuard ng;
+    copy->weight.add_(0.01);
+  }
+  auto adapted = f.logits();
+  EXPECT_GT(max_abs_diff(adapted, base), 1e-3);
+  EXPECT_EQ(f.lm->hf_state_dict().size(), 2u * 9 + 3);  // the HF model is untouched
+  EXPECT_GT(mark_only_adapter_trainable(*f.lm, "default"), copy->weight.numel());
+  EXPECT_TRUE(copy->weight.requires_grad());
+  TempDir dir;
+  save_adapter(*f.lm, dir.path());
+  io::SafetensorsFile saved(dir.path() + "/adapter_model.safetensors");
+  EXPECT_TRUE(saved.contains("base_model.model.lm_head.weight"));
+  auto cfg = nlohmann::json::parse(io::read_text_file(dir.path() + "/adapter_config.json"));
+  EXPECT_EQ(cfg["modules_to_save"], nlohmann::json({"lm_head"}));
+  Fixture g("llama");
+  load_adapter(*g.lm, dir.path());
+  EXPECT_TRUE(torch::equal(g.logits(), adapted));
+  set_active_adapter(*g.lm, "");
+  EXPECT_TRUE(torch::equal(g.logits(), base));
+  merge_adapter(*g.lm, "default");
+  EXPECT_LE(max_abs_diff(g.logits(), adapted, g.valid), 1e-5);
+  c.modules_to_save = {"embed_tokens"};
+  EXPECT_THROW(add_adapter(*f.lm, "other", c), Error);
+  EXPECT_EQ(adapter_names(*f.lm), std::vector<std::string>{"default"});
+}
+
 TEST(Lora, TrainedTokenRowsRoundTripThroughTheSidecar) {
   Fixture f("qwen2");
   f.lm->resize_token_embeddings(258);
