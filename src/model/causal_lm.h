@@ -43,7 +43,7 @@ struct ForwardOptions {
   bool all_hidden_states = false;            // every index 0..L
   int64_t exit_after_layer = -1;             // >= 0: stop after this many layers (no norm, no logits)
   bool compute_logits = true;
-  bool gradient_checkpointing = false;       // recompute each layer in backward
+  bool gradient_checkpointing = false;       // recompute each layer in backward (training mode, grad on, no cache)
   std::vector<LayerCache>* cache = nullptr;  // per-layer KV cache (decoding), extended in place
   int64_t query_offset = 0;                  // token index of the first input token (decoding)
 };

@@ -122,6 +122,7 @@ TEST(AttentionSpec, FastChunkedPathMatchesEagerForWindowsPaddingAndBlocks) {
       EXPECT_TRUE(torch::isfinite(fast).all().item<bool>()) << "chunk " << chunk << " spec " << (&spec - specs.data());
     }
   }
+  EXPECT_DOUBLE_EQ(AttentionSpec::causal_lm().mean_visible_keys(4), 2.5);  // (1 + 2 + 3 + 4) / 4
   // BlockRank visibility, checked against a dense mask built by hand.
   auto m = specs.back().mask(0, T, 0, T, torch::kCPU).squeeze(1)[1];  // row 1: pads 19..22
   auto bid = block_ids[1];
