@@ -1,0 +1,77 @@
+// The building blocks of the HF decoder families: RMSNorm, attention (GQA,
+// qkv bias, Qwen3 q/k norm, Phi-3 fused qkv_proj), the SwiGLU MLP (Phi-3 fused
+// gate_up_proj) and the pre-norm decoder layer.
+//
+// Module and parameter names are HF's (self_attn.q_proj, mlp.gate_proj, ...);
+// every projection is a lora::LoRALinear, whose base weight is registered as
+// "<proj>.base_layer.weight" (PEFT's in-memory name; see hf_parameter_name).
+//
+// Shapes: B batch, T tokens, d hidden, H heads, KV key/value heads, D head_dim, I intermediate.
+#pragma once
+#include <torch/torch.h>
+
+#include "lora/lora_linear.h"
+#include "model/attention.h"
+#include "model/config.h"
+
+namespace ragforge::model {
+
+class RMSNormImpl : public torch::nn::Module {
+ public:
+  RMSNormImpl(int64_t dim, double eps);
+  // x: [..., dim]; normalised in float32, scaled in the input dtype (HF LlamaRMSNorm).
+  torch::Tensor forward(const torch::Tensor& x);
+  torch::Tensor weight;
+  double eps;
+};
+TORCH_MODULE(RMSNorm);
+
+// Keys and values of earlier tokens, per layer, for decoding.
+struct LayerCache {
+  torch::Tensor k, v;  // [B, KV, Tpast, D]
+};
+
+// What every layer of one forward pass shares.
+struct LayerInputs {
+  torch::Tensor cos, sin;  // [B, T, D]
+  std::shared_ptr<const AttentionSpec> spec;  // shared: checkpointed layers replay it in backward
+  AttentionBackend backend = AttentionBackend::kFast;
+  LayerCache* cache = nullptr;  // appended to when set
+};
+
+class AttentionImpl : public torch::nn::Module {
+ public:
+  explicit AttentionImpl(const ModelConfig& config);
+  torch::Tensor forward(const torch::Tensor& h, const LayerInputs& in);  // [B, T, d] -> [B, T, d]
+
+  int64_t heads, kv_heads, head_dim;
+  double scale;
+  bool fused;
+  lora::LoRALinear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, qkv_proj{nullptr}, o_proj{nullptr};
+  RMSNorm q_norm{nullptr}, k_norm{nullptr};
+};
+TORCH_MODULE(Attention);
+
+class MLPImpl : public torch::nn::Module {
+ public:
+  explicit MLPImpl(const ModelConfig& config);
+  torch::Tensor forward(const torch::Tensor& x);  // down(silu(gate(x)) * up(x))
+
+  int64_t intermediate;
+  bool fused;
+  lora::LoRALinear gate_proj{nullptr}, up_proj{nullptr}, gate_up_proj{nullptr}, down_proj{nullptr};
+};
+TORCH_MODULE(MLP);
+
+class DecoderLayerImpl : public torch::nn::Module {
+ public:
+  explicit DecoderLayerImpl(const ModelConfig& config);
+  torch::Tensor forward(const torch::Tensor& h, const LayerInputs& in);
+
+  RMSNorm input_layernorm{nullptr}, post_attention_layernorm{nullptr};
+  Attention self_attn{nullptr};
+  MLP mlp{nullptr};
+};
+TORCH_MODULE(DecoderLayer);
+
+}  // namespace ragforge::model

@@ -1,0 +1,106 @@
+// `ragforge bench-model`: forward+backward throughput and peak RSS of a ~20M
+// parameter Llama-shaped model, full fine-tuning and LoRA, with LibTorch's own
+// matmul GFLOP/s measured in the same process as the anchor to read them by.
+//
+// FLOPs per token follow conventions.md §8: full 6N + 12·L·d·T, LoRA
+// 4N + 12·L·d·T, N = parameters of all matmul weights (lm_head included).
+#include <yaml-cpp/yaml.h>  // the job's config
+
+#include <chrono>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+
+#include "lora/peft.h"
+#include "model/causal_lm.h"
+#include "model/loss.h"
+#include "runtime/job_registry.h"
+
+namespace ragforge::runtime {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// Peak resident set size (VmHWM) in MiB; reset_peak_rss() restarts it.
+double peak_rss_mib() {
+  std::ifstream f("/proc/self/status");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+  return 0;
+}
+void reset_peak_rss() { std::ofstream("/proc/self/clear_refs") << "5"; }
+
+double matmul_gflops(int64_t n, int reps) {
+  auto a = torch::randn({n, n}), b = torch::randn({n, n});
+  torch::mm(a, b);  // warm up
+  auto t = Clock::now();
+  for (int i = 0; i < reps; ++i) torch::mm(a, b);
+  return 2.0 * n * n * n * reps / seconds_since(t) / 1e9;
+}
+
+int run_bench(const JobContext& ctx) {
+  YAML::Node cfg = YAML::Load(ctx.config_yaml.empty() ? "{}" : ctx.config_yaml);
+  auto num = [&](const char* k, int64_t d) { return cfg[k] ? cfg[k].as<int64_t>() : d; };
+  const int64_t threads = num("threads", 2), T = num("seq_len", 512), B = num("batch", 1), steps = num("steps", 3);
+  at::set_num_threads(static_cast<int>(threads));
+  torch::manual_seed(0);
+
+  nlohmann::json j = {{"model_type", "llama"}, {"hidden_size", 512}, {"intermediate_size", 1408},
+                      {"num_hidden_layers", 6}, {"num_attention_heads", 8}, {"num_key_value_heads", 8},
+                      {"vocab_size", 8192}, {"max_position_embeddings", 4096}, {"rms_norm_eps", 1e-6},
+                      {"rope_theta", 10000.0}, {"tie_word_embeddings", true}};
+  auto config = model::ModelConfig::from_json(j, "bench-model");
+  auto lm = std::make_shared<model::CausalLMImpl>(config);
+  lm->train();
+  int64_t total = 0, matmul_params = config.vocab_size * config.hidden_size;  // tied head
+  for (const auto& p : lm->parameters()) total += p.numel();
+  for (const auto& [path, layer] : lm->linear_layers()) matmul_params += layer->base->weight.numel();
+  const double attn = 12.0 * config.num_hidden_layers * config.num_attention_heads * config.head_dim * T;
+  auto ids = torch::randint(config.vocab_size, {B, T});
+
+  const double anchor = matmul_gflops(1024, 20);
+  std::cout << std::fixed << std::setprecision(1);
+  std::cout << "bench-model: llama-shaped, " << total / 1e6 << "M parameters (N = " << matmul_params / 1e6
+            << "M matmul), B=" << B << " T=" << T << ", " << threads << " threads, float32\n";
+  std::cout << "anchor: LibTorch 1024x1024 fp32 matmul " << anchor << " GFLOP/s\n";
+
+  auto measure = [&](const std::string& mode, double flops_per_token, bool ckpt) {
+    reset_peak_rss();
+    double best = 1e30;
+    for (int64_t s = 0; s < steps + 1; ++s) {  // the first step warms up
+      for (auto& p : lm->parameters()) p.mutable_grad() = torch::Tensor();
+      auto t = Clock::now();
+      model::ForwardOptions o;
+      o.compute_logits = false;
+      o.gradient_checkpointing = ckpt;
+      auto out = lm->forward(ids, o);
+      model::chunked_causal_lm_loss(out.last_hidden_state, lm->head_weight(), ids, 1024).backward();
+      double dt = seconds_since(t);
+      if (s > 0) best = std::min(best, dt);
+    }
+    const double tps = B * T / best, gflops = flops_per_token * tps / 1e9;
+    std::cout << mode << ": " << tps << " tokens/s, " << gflops << " GFLOP/s model (" << std::setprecision(0)
+              << 100.0 * gflops / anchor << "% of the matmul anchor) [" << flops_per_token / 1e6 << " MFLOP/token], "
+              << "peak RSS " << peak_rss_mib() << " MiB\n"
+              << std::setprecision(1);
+  };
+  measure("full", 6.0 * matmul_params + attn, false);
+  measure("full+ckpt", 6.0 * matmul_params + attn, true);
+  lora::LoraConfig lc;
+  lc.r = 16;
+  lc.lora_alpha = 32;
+  lc.all_linear = true;
+  lora::add_adapter(*lm, "default", lc);
+  lora::set_active_adapter(*lm, "default");
+  lora::mark_only_adapter_trainable(*lm, "default");
+  measure("lora r16 all-linear", 4.0 * matmul_params + attn, false);
+  return 0;
+}
+
+const JobRegistration reg("bench-model", run_bench);
+
+}  // namespace
+}  // namespace ragforge::runtime
