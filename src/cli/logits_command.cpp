@@ -1,12 +1,12 @@
 // `ragforge logits`: runs an HF model (optionally with a PEFT adapter) on
 // inputs from a safetensors file and writes logits, loss, hidden states and,
 // with --grads, gradients (runtime/logits_job.cpp does the work).
-#include <yaml-cpp/yaml.h>  // YAML::Emitter: options -> the job's config
-
 #include <memory>
 
 #include "cli/command_registry.h"
 #include "cli/runtime_loader.h"
+#include "config/node.h"
+#include "config/yaml_emit.h"
 
 namespace ragforge::cli {
 namespace {
@@ -16,17 +16,16 @@ struct LogitsOptions {
   bool grads = false;
 };
 
-std::string to_yaml(const LogitsOptions& o) {
-  YAML::Emitter e;
-  e << YAML::BeginMap;
-  e << YAML::Key << "model" << YAML::Value << YAML::DoubleQuoted << o.model;
-  if (!o.adapter.empty()) e << YAML::Key << "adapter" << YAML::Value << YAML::DoubleQuoted << o.adapter;
-  e << YAML::Key << "inputs" << YAML::Value << YAML::DoubleQuoted << o.inputs;
-  e << YAML::Key << "out" << YAML::Value << YAML::DoubleQuoted << o.out;
-  e << YAML::Key << "grads" << YAML::Value << o.grads;
-  e << YAML::Key << "dtype" << YAML::Value << o.dtype;
-  e << YAML::EndMap;
-  return std::string(e.c_str()) + "\n";
+// The options travel to the runtime job as a YAML config.
+std::string options_yaml(const LogitsOptions& o) {
+  config::Node cfg = config::Node::dict();
+  cfg.set("model", config::Node::string(o.model));
+  if (!o.adapter.empty()) cfg.set("adapter", config::Node::string(o.adapter));
+  cfg.set("inputs", config::Node::string(o.inputs));
+  cfg.set("out", config::Node::string(o.out));
+  cfg.set("grads", config::Node::boolean(o.grads));
+  cfg.set("dtype", config::Node::string(o.dtype));
+  return config::to_yaml(cfg);
 }
 
 const CommandRegistration reg(
@@ -41,7 +40,7 @@ const CommandRegistration reg(
       cmd.add_option("--out", o->out, "output safetensors: logits, loss, hidden_states.N, grad.<name>")->required();
       cmd.add_flag("--grads", o->grads, "also write gradients of the loss (needs labels)");
       cmd.add_option("--dtype", o->dtype, "model dtype")->check(CLI::IsMember({"float32", "bfloat16"}));
-      return [o] { return run_job("logits", to_yaml(*o)); };
+      return [o] { return run_job("logits", options_yaml(*o)); };
     });
 
 }  // namespace

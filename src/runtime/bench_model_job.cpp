@@ -4,7 +4,6 @@
 //
 // FLOPs per token follow conventions.md §8: full 6N + 12·L·d·T, LoRA
 // 4N + 12·L·d·T, N = parameters of all matmul weights (lm_head included).
-#include <yaml-cpp/yaml.h>  // the job's config
 
 #include <chrono>
 #include <fstream>
@@ -15,6 +14,8 @@
 #include "model/causal_lm.h"
 #include "model/loss.h"
 #include "runtime/job_registry.h"
+#include "config/config_view.h"
+#include "config/yaml_load.h"
 
 namespace ragforge::runtime {
 namespace {
@@ -42,8 +43,9 @@ double matmul_gflops(int64_t n, int reps) {
 }
 
 int run_bench(const JobContext& ctx) {
-  YAML::Node cfg = YAML::Load(ctx.config_yaml.empty() ? "{}" : ctx.config_yaml);
-  auto num = [&](const char* k, int64_t d) { return cfg[k] ? cfg[k].as<int64_t>() : d; };
+  const config::Node cfg = config::load_yaml_string(ctx.config_yaml, "bench-model options");
+  const config::ConfigView opts(cfg);
+  auto num = [&](const char* k, int64_t d) { return opts.get_int(k, d); };
   const int64_t threads = num("threads", 2), T = num("seq_len", 512), B = num("batch", 1), steps = num("steps", 3);
   at::set_num_threads(static_cast<int>(threads));
   torch::manual_seed(0);

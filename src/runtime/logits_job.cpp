@@ -5,10 +5,11 @@
 // hidden_states.N [B, T, d] f32 for N = 0..L (HF numbering: L is after the
 // final norm), and with grads: grad.<HF name> (full model) or
 // grad.<PEFT in-memory name> (adapter weights only, base frozen).
-#include <yaml-cpp/yaml.h>  // the job's config
 
 #include <iostream>
 
+#include "config/config_view.h"
+#include "config/yaml_load.h"
 #include "core/error.h"
 #include "io/safetensors.h"
 #include "lora/peft.h"
@@ -18,10 +19,6 @@
 
 namespace ragforge::runtime {
 namespace {
-
-std::string get(const YAML::Node& cfg, const char* key, const std::string& def = "") {
-  return cfg[key] && !cfg[key].IsNull() ? cfg[key].as<std::string>() : def;
-}
 
 torch::Tensor input(const io::SafetensorsFile& f, const std::string& name, int64_t B, int64_t T) {
   if (!f.contains(name)) return {};
@@ -33,10 +30,12 @@ torch::Tensor input(const io::SafetensorsFile& f, const std::string& name, int64
 }
 
 int run_logits(const JobContext& ctx) {
-  YAML::Node cfg = YAML::Load(ctx.config_yaml);
-  const std::string model_dir = get(cfg, "model"), adapter = get(cfg, "adapter"), inputs = get(cfg, "inputs"),
-                    out_path = get(cfg, "out"), dtype_name = get(cfg, "dtype", "float32");
-  const bool grads = cfg["grads"] && cfg["grads"].as<bool>();
+  const config::Node cfg = config::load_yaml_string(ctx.config_yaml, "logits options");
+  const config::ConfigView opts(cfg);
+  const std::string model_dir = opts.get_string("model", ""), adapter = opts.get_string("adapter", ""),
+                    inputs = opts.get_string("inputs", ""), out_path = opts.get_string("out", ""),
+                    dtype_name = opts.get_string("dtype", "float32");
+  const bool grads = opts.get_bool("grads", false);
   if (model_dir.empty() || inputs.empty() || out_path.empty()) throw Error("logits: model, inputs and out are required");
   torch::Dtype dtype;
   if (dtype_name == "float32")
