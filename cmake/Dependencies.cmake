@@ -2,23 +2,45 @@
 # On Debian they come from apt (scripts/setup.sh); on a GPU machine from pip's
 # LibTorch plus the bundle made by scripts/gpu-bundle.sh (see scripts/gpu-build.sh).
 
-find_package(Torch REQUIRED)
-find_package(yaml-cpp REQUIRED)
+# A GPU machine without a package registry builds against the Debian packages
+# unpacked by scripts/gpu-bundle.sh; their headers live under the bundle.
+if(RAGFORGE_BUNDLE_DIR)
+  include_directories(SYSTEM ${RAGFORGE_BUNDLE_DIR}/include)
+  list(APPEND CMAKE_PREFIX_PATH ${RAGFORGE_BUNDLE_DIR})
+endif()
+
+if(RAGFORGE_WITH_TORCH)
+  find_package(Torch REQUIRED)
+endif()
 find_package(CLI11 CONFIG REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(CURL REQUIRED)
-find_package(PkgConfig REQUIRED)
-pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
-# libyaml: the YAML 1.1 parser PyYAML itself is built on, so configs load
-# exactly as Hydra loads them (yaml-cpp follows YAML 1.2 and differs).
-pkg_check_modules(LIBYAML REQUIRED IMPORTED_TARGET yaml-0.1)
+# re2 and libyaml ship only pkg-config files on Debian; fall back to a plain
+# search where pkg-config is absent (the GPU image).
+# libyaml is the YAML 1.1 parser PyYAML is a port of, so configs load exactly
+# as Hydra loads them (yaml-cpp follows YAML 1.2 and differs on scalars,
+# folding and errors).
+find_package(PkgConfig QUIET)
+function(ragforge_find_c_library target pc_name header lib)
+  if(PKG_CONFIG_FOUND AND NOT RAGFORGE_BUNDLE_DIR)
+    pkg_check_modules(${target} REQUIRED IMPORTED_TARGET ${pc_name})
+  else()
+    find_path(${target}_INCLUDE_DIR ${header} REQUIRED)
+    find_library(${target}_LIBRARY ${lib} REQUIRED)
+    add_library(PkgConfig::${target} INTERFACE IMPORTED GLOBAL)
+    target_include_directories(PkgConfig::${target} SYSTEM INTERFACE ${${target}_INCLUDE_DIR})
+    target_link_libraries(PkgConfig::${target} INTERFACE ${${target}_LIBRARY})
+  endif()
+endfunction()
+ragforge_find_c_library(RE2 re2 re2/re2.h re2)
+ragforge_find_c_library(LIBYAML yaml-0.1 yaml.h yaml)
 find_package(Threads REQUIRED)
 if(RAGFORGE_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()
 
 # Torch reports CUDA through Caffe2's config; pip wheels also define torch_cuda.
-if(CAFFE2_USE_CUDA OR TARGET torch_cuda)
+if(RAGFORGE_WITH_TORCH AND (CAFFE2_USE_CUDA OR TARGET torch_cuda))
   set(RAGFORGE_WITH_CUDA ON)
   enable_language(CUDA)
   message(STATUS "ragforge: Torch has CUDA; building kernels/")
@@ -28,9 +50,3 @@ else()
 endif()
 
 # NCCL comes with a CUDA LibTorch (torch_cuda links it); nothing to find separately.
-# Debian's yaml-cpp config names its target yaml-cpp; newer ones yaml-cpp::yaml-cpp.
-if(TARGET yaml-cpp::yaml-cpp)
-  set(RAGFORGE_YAML_TARGET yaml-cpp::yaml-cpp)
-else()
-  set(RAGFORGE_YAML_TARGET yaml-cpp)
-endif()

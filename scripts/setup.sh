@@ -7,7 +7,6 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
   libtorch-dev            # LibTorch 1.13 (CPU)
   libopenblas0-pthread    # Debian's LibTorch otherwise uses the reference BLAS (~7x slower)
-  libyaml-cpp-dev         # YAML parsing for the config engine
   libyaml-dev             # libyaml, PyYAML's YAML 1.1 parser: configs load exactly as in Hydra
   libre2-dev              # regexes for tokenizer pre-tokenizers
   libcli11-dev            # command-line parsing

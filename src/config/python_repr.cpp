@@ -43,3 +43,4 @@ std::string python_float_repr(double v) {
 }
 
 }  // namespace ragforge::config
+

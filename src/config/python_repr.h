@@ -8,3 +8,4 @@ namespace ragforge::config {
 std::string python_float_repr(double v);
 
 }  // namespace ragforge::config
+

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Run HERE (Debian 12, with apt). Collects the Debian dev packages the build
+# needs beyond LibTorch into .gpu-bundle/ (git-ignored), for a GPU machine that
+# has pip PyTorch with CUDA, CMake and ninja but no package registry.
+# Then: carry .gpu-bundle to that machine and run scripts/gpu-build.sh there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=.gpu-bundle
+DEV_PACKAGES=(libyaml-dev libre2-dev libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev
+              libcurl4-openssl-dev)
+# Runtime libraries those need; the GPU image (Ubuntu 24.04, glibc 2.39) already
+# has glibc, libstdc++, OpenSSL and zlib, which are left out on purpose.
+SKIP='^(libc6|libgcc-s1|libstdc\+\+6|libssl3|zlib1g|debconf|dpkg|perl-base|libcrypt1)$'
+mapfile -t deps < <(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
+  --no-breaks --no-replaces --no-enhances "${DEV_PACKAGES[@]}" | grep '^[a-z0-9]' | sort -u |
+  grep -Ev "$SKIP" | grep -Ev -- '-(doc|dbg)$|^(gcc|g\+\+|cpp|binutils|libgcc-12-dev|libc6-dev|linux-libc-dev|libstdc\+\+-12-dev|libc-dev-bin|rpcsvc-proto|libtirpc|libnsl|libcrypt-dev|libasan|libtsan|liblsan|libubsan|libitm|libatomic|libquadmath|libgomp|libcc1|gcc-12-base|libisl|libmpc|libmpfr|libgmp|libctf|libbinutils|libgprofng|libjansson|libzstd1$|libbz2|liblzma|libdebconfclient)')
+rm -rf "$OUT.partial" && mkdir -p "$OUT.partial/debs" "$OUT.partial/root"
+(cd "$OUT.partial/debs" && apt-get download "${deps[@]}" >/dev/null)
+for deb in "$OUT.partial"/debs/*.deb; do dpkg -x "$deb" "$OUT.partial/root"; done
+rm -rf "$OUT.partial/debs" "$OUT" && mv "$OUT.partial" "$OUT"
+echo "gpu-bundle: ${#deps[@]} packages unpacked into $OUT/root ($(du -sh "$OUT" | cut -f1))"

@@ -1,0 +1,44 @@
+// Composition: Hydra 1.3's ConfigLoaderImpl.load_configuration in C++.
+// Search path + primary config + overrides -> one config tree holding the
+// job config and the `hydra` node, plus the defaults list that built it.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config_repository.h"
+#include "config/defaults_list.h"
+#include "config/node.h"
+#include "config/override.h"
+
+namespace ragforge::config {
+
+enum class RunMode { Run, Multirun };
+
+struct ComposeRequest {
+  // The app's config folders, e.g. {"command-line", "file:///abs/configs"}.
+  // Hydra's own `pkg://hydra.conf` is prepended and `structured://` appended.
+  std::vector<ConfigSource> search_path;
+  std::optional<std::string> config_name;
+  std::vector<std::string> overrides;
+  RunMode mode = RunMode::Run;
+  bool from_shell = true;     // shapes the quoting hint in the "Ambiguous value" error
+  std::string job_name = "app";
+  std::string version_base = "1.3";
+  std::string cwd;            // hydra.runtime.cwd; empty = the process's cwd
+};
+
+struct ComposeResult {
+  Node cfg;  // job config plus the `hydra` node; root in struct mode
+  std::vector<Override> overrides;  // parsed, command-line order
+  DefaultsList defaults;            // refers into `overrides`
+  std::vector<ConfigSource> sources;
+};
+
+ComposeResult compose(const ComposeRequest& request);
+
+// hydra.job.override_dirname: task overrides sorted as strings and joined.
+std::string override_dirname(const std::vector<std::string>& task_overrides,
+                             const std::vector<std::string>& task_keys, const Node& hydra_job_config);
+
+}  // namespace ragforge::config

@@ -1,0 +1,245 @@
+#include "config/config_repository.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "config/hydra_conf.h"
+#include "config/python_str.h"
+#include "config/yaml_load.h"
+#include "core/error.h"
+
+namespace fs = std::filesystem;
+
+namespace ragforge::config {
+
+std::string ConfigSource::scheme() const {
+  auto idx = path.find("://");
+  return idx == std::string::npos ? "file" : path.substr(0, idx);
+}
+
+std::string ConfigSource::path_without_scheme() const {
+  auto idx = path.find("://");
+  return idx == std::string::npos ? path : path.substr(idx + 3);
+}
+
+namespace {
+
+bool is_builtin(const ConfigSource& s) { return s.scheme() == "pkg" && s.path_without_scheme() == "hydra.conf"; }
+
+// Hydra lets `-cn train.yaml` name the same config as `-cn train`.
+std::string strip_yaml(const std::string& p) {
+  if (p.size() > 5 && p.compare(p.size() - 5, 5, ".yaml") == 0) return p.substr(0, p.size() - 5);
+  return p;
+}
+
+bool source_has_config(const ConfigSource& s, const std::string& config_path) {
+  if (is_builtin(s)) return hydra_builtin_configs().count(config_path) > 0;
+  if (s.scheme() != "file") return false;
+  std::error_code ec;
+  return fs::is_regular_file(fs::path(s.path_without_scheme()) / (config_path + ".yaml"), ec);
+}
+
+bool source_has_group(const ConfigSource& s, const std::string& group) {
+  if (is_builtin(s)) {
+    if (group == "hydra/callbacks") return true;  // exists, with no options
+    const std::string prefix = group + "/";
+    for (const auto& [path, text] : hydra_builtin_configs())
+      if (path.rfind(prefix, 0) == 0) return true;
+    return false;
+  }
+  if (s.scheme() != "file") return false;
+  std::error_code ec;
+  return fs::is_directory(fs::path(s.path_without_scheme()) / group, ec);
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) throw Error("cannot read config file '" + p.string() + "'");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+ConfigRepository::ConfigRepository(std::vector<ConfigSource> sources) : sources_(std::move(sources)) {}
+
+bool ConfigRepository::config_exists(const std::string& config_path) const {
+  std::string p = strip_yaml(config_path);
+  for (const auto& s : sources_)
+    if (source_has_config(s, p)) return true;
+  return false;
+}
+
+bool ConfigRepository::group_exists(const std::string& group) const {
+  for (const auto& s : sources_)
+    if (source_has_group(s, group)) return true;
+  return false;
+}
+
+std::vector<std::string> ConfigRepository::group_options(const std::string& group) const {
+  std::set<std::string> names;
+  for (const auto& s : sources_) {
+    if (!source_has_group(s, group)) continue;
+    if (is_builtin(s)) {
+      const std::string prefix = group + "/";
+      for (const auto& [path, text] : hydra_builtin_configs())
+        if (path.rfind(prefix, 0) == 0 && path.find('/', prefix.size()) == std::string::npos)
+          names.insert(path.substr(prefix.size()));
+      continue;
+    }
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(fs::path(s.path_without_scheme()) / group, ec)) {
+      const auto& p = entry.path();
+      if (entry.is_regular_file(ec) && p.extension() == ".yaml") names.insert(p.stem().string());
+    }
+  }
+  return {names.begin(), names.end()};
+}
+
+std::vector<std::string> ConfigRepository::subgroups(const std::string& group) const {
+  std::set<std::string> names;
+  for (const auto& s : sources_) {
+    if (is_builtin(s)) {
+      const std::string prefix = group.empty() ? "" : group + "/";
+      for (const auto& [path, text] : hydra_builtin_configs()) {
+        if (path.rfind(prefix, 0) != 0) continue;
+        auto slash = path.find('/', prefix.size());
+        if (slash != std::string::npos) names.insert(path.substr(prefix.size(), slash - prefix.size()));
+      }
+      if (group == "hydra") names.insert("callbacks");
+      continue;
+    }
+    if (s.scheme() != "file") continue;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(fs::path(s.path_without_scheme()) / group, ec))
+      if (entry.is_directory(ec)) names.insert(entry.path().filename().string());
+  }
+  return {names.begin(), names.end()};
+}
+
+const LoadedConfig* ConfigRepository::load(const std::string& config_path_in) {
+  const std::string config_path = strip_yaml(config_path_in);
+  if (auto it = cache_.find(config_path); it != cache_.end()) return it->second.get();
+  if (missing_.count(config_path)) return nullptr;
+
+  for (const auto& s : sources_) {
+    if (!source_has_config(s, config_path)) continue;
+    auto loaded = std::make_unique<LoadedConfig>();
+    loaded->config_path = config_path;
+    std::string text;
+    if (is_builtin(s)) {
+      text = hydra_builtin_configs().at(config_path);
+      loaded->file = "pkg://hydra.conf/" + config_path + ".yaml";
+    } else {
+      loaded->file = (fs::path(s.path_without_scheme()) / (config_path + ".yaml")).string();
+      text = read_file(loaded->file);
+    }
+    auto header = read_header_directives(text);
+    if (auto it = header.find("package"); it != header.end()) loaded->package_header = it->second;
+    loaded->content = load_yaml_string(text, loaded->file);
+    if (loaded->content.is_null()) loaded->content = Node::dict();
+    if (loaded->content.is_dict()) {
+      if (const Node* defaults = loaded->content.find("defaults")) {
+        Node d = *defaults;
+        loaded->content.erase("defaults");
+        if (!d.is_list())
+          throw Error("Invalid defaults list in '" + config_path + "', defaults must be a list (got " +
+                      (d.is_dict() ? std::string("mapping") : std::string(d.type_name())) + ")");
+        loaded->defaults = parse_defaults_list(config_path, d);
+      }
+    }
+    const LoadedConfig* result = loaded.get();
+    cache_[config_path] = std::move(loaded);
+    return result;
+  }
+  missing_[config_path] = true;
+  return nullptr;
+}
+
+namespace {
+// "override db@pkg" -> keywords {override}, group "db", package "pkg".
+void split_group_key(const std::string& key, std::string& group, std::optional<std::string>& package) {
+  auto at = key.find('@');
+  group = at == std::string::npos ? key : key.substr(0, at);
+  if (at != std::string::npos) {
+    std::string pkg = key.substr(at + 1);
+    auto colon = pkg.find(':');  // legacy `@src:dest` renames: keep the source package
+    package = colon == std::string::npos ? pkg : pkg.substr(0, colon);
+  }
+}
+}  // namespace
+
+std::vector<InputDefault> parse_defaults_list(const std::string& config_path, const Node& defaults) {
+  std::vector<InputDefault> out;
+  for (const Node& item : defaults.items()) {
+    if (item.is_string()) {
+      std::string path;
+      std::optional<std::string> package;
+      split_group_key(item.as_string(), path, package);
+      out.push_back(InputDefault::config_default(path, package));
+      continue;
+    }
+    if (!item.is_dict()) {
+      const char* t = item.is_list() ? "ListConfig" : item.is_int() ? "int" : item.is_float() ? "float"
+                      : item.is_bool() ? "bool" : "NoneType";
+      throw Error(std::string("Unsupported type in defaults : ") + t);
+    }
+    Node entry = item;
+    std::optional<bool> old_optional;
+    if (entry.size() > 1 && entry.contains("optional")) {
+      const Node* o = entry.find("optional");
+      old_optional = o->is_bool() && o->as_bool();
+      entry.erase("optional");
+    }
+    if (entry.size() > 1) throw Error("In " + config_path + ": Too many keys in default item " + python_str(item));
+    if (entry.size() == 0) throw Error("In " + config_path + ": Missing group name in " + python_str(item));
+    const DictEntry& kv = entry.entries()[0];
+    std::string group_with_keywords;
+    std::optional<std::string> package;
+    split_group_key(kv.key.text, group_with_keywords, package);
+
+    // Leading `optional` / `override` keywords, space separated.
+    bool optional = false, override_ = false;
+    std::vector<std::string> words;
+    std::istringstream ws(group_with_keywords);
+    for (std::string w; ws >> w;) words.push_back(w);
+    std::string group = words.empty() ? "" : words.back();
+    for (size_t i = 0; i + 1 < words.size(); ++i) {
+      if (words[i] == "optional") optional = true;
+      else if (words[i] == "override") override_ = true;
+      else break;
+    }
+    if (!optional && old_optional) optional = *old_optional;
+    if (group.empty()) throw Error("In " + config_path + ": Missing group name in " + python_str(item));
+
+    const Node& v = kv.value;
+    InputDefault d;
+    if (v.is_null()) {
+      d = InputDefault::group_default(group, std::nullopt, package);
+    } else if (v.is_string()) {
+      d = InputDefault::group_default(group, v.as_string(), package);
+    } else if (v.is_list()) {
+      d = InputDefault::group_default(group, std::nullopt, package);
+      d.value_is_list = true;
+      for (const Node& o : v.items()) {
+        if (!o.is_string())
+          throw Error(std::string("Unsupported item value in defaults : ") + o.type_name() +
+                      ", nested list items must be strings");
+        d.options.push_back(o.as_string());
+      }
+    } else {
+      throw Error(std::string("Unsupported item value in defaults : ") + v.type_name() +
+                  ". Supported: string or list");
+    }
+    d.optional = optional;
+    d.override_ = override_;
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+}  // namespace ragforge::config
