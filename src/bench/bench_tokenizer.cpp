@@ -76,9 +76,9 @@ int main(int argc, char** argv) {
       best = std::min(best, secs);
     }
     const double mb = double(all.size()) / 1e6;
-    std::printf("ragforge: %zu docs, %.2f MB, load %.2f s, first pass %.2f MB/s, best of %d %.2f MB/s, "
-                "tokens %llu, checksum %llu\n",
-                docs.size(), mb, load_s, mb / first, passes, mb / best, static_cast<unsigned long long>(tokens),
+    std::printf("impl=ragforge docs=%zu mb=%.2f load_s=%.2f first_mbps=%.2f best_mbps=%.2f passes=%d tokens=%llu "
+                "checksum=%llu\n",
+                docs.size(), mb, load_s, mb / first, mb / best, passes, static_cast<unsigned long long>(tokens),
                 static_cast<unsigned long long>(checksum));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_tokenizer: %s\n", e.what());
