@@ -110,6 +110,8 @@ BpeModel::BpeModel(const json& model, const std::string& where) {
   merges_ = std::make_unique<MergeTable>(merges.size());
   const size_t prefix_len = continuing_subword_prefix_.size();
   std::string a, b, merged;
+  const std::string marker = "\xE2\x96\x81";  // ▁
+  bool marker_safe = vocab_.count(marker) && prefix_len == 0 && end_of_word_suffix_.empty() && !ignore_merges_;
   for (size_t rank = 0; rank < merges.size(); ++rank) {
     const json& m = merges[rank];
     if (m.is_string()) {
@@ -135,7 +137,11 @@ BpeModel::BpeModel(const json& model, const std::string& where) {
     if (im == vocab_.end())
       json_util::fail(where, "merges[" + std::to_string(rank) + "]: merged token '" + merged + "' is not in the vocab");
     merges_->insert(ia->second, ib->second, Merge{uint32_t(rank), im->second});
+    if (marker_safe && b.compare(0, marker.size(), marker) == 0 &&
+        !(a.size() >= marker.size() && a.compare(a.size() - marker.size(), marker.size(), marker) == 0))
+      marker_safe = false;
   }
+  if (marker_safe) chunk_marker_ = marker;
 }
 
 std::optional<int32_t> BpeModel::token_to_id(std::string_view token) const {
@@ -157,6 +163,23 @@ void BpeModel::tokenize(std::string_view word, std::vector<int32_t>& out) const 
       return;
     }
   }
+  if (!chunk_marker_.empty()) {
+    const std::string& m = chunk_marker_;
+    size_t start = 0;
+    for (size_t pos = word.find(m, 1); pos != std::string_view::npos; pos = word.find(m, pos + m.size())) {
+      const bool after_marker = pos >= start + m.size() && word.compare(pos - m.size(), m.size(), m) == 0;
+      if (!after_marker) {
+        tokenize_cached(word.substr(start, pos - start), out);
+        start = pos;
+      }
+    }
+    tokenize_cached(word.substr(start), out);
+    return;
+  }
+  tokenize_cached(word, out);
+}
+
+void BpeModel::tokenize_cached(std::string_view word, std::vector<int32_t>& out) const {
   const bool cacheable = word.size() < kMaxCachedWordBytes;
   if (cacheable) {
     std::unique_lock<std::mutex> lock(cache_mutex_, std::try_to_lock);

@@ -34,6 +34,7 @@ class BpeModel {
 
  private:
   struct MergeTable;
+  void tokenize_cached(std::string_view word, std::vector<int32_t>& out) const;
   void merge_word(std::string_view word, std::vector<int32_t>& out) const;
 
   std::vector<std::string> id_to_token_;
@@ -44,6 +45,10 @@ class BpeModel {
   std::string continuing_subword_prefix_, end_of_word_suffix_;
   bool fuse_unk_ = false, byte_fallback_ = false, ignore_merges_ = false;
   std::array<int32_t, 256> byte_fallback_ids_{};
+  // SentencePiece-style vocabularies whose merges never join "x" + "▁y": a
+  // word can then be cut before every "▁" that follows another character and
+  // each part merged (and cached) on its own, with the same result.
+  std::string chunk_marker_;
 
   // Word cache, shared by threads; a busy lock simply skips the cache.
   mutable std::mutex cache_mutex_;
