@@ -228,15 +228,18 @@ Pattern Pattern::regex(const std::string& onig, const std::string& where) {
   } else {
     std::vector<std::string> alts = top_level_alternatives(onig);
     size_t k = alts.size();
+    const char* why = onig.find("(?<=") != std::string::npos || onig.find("(?<!") != std::string::npos
+                          ? "lookbehind (RE2 has none)"
+                          : "lookahead other than a top-level \\s+(?!\\S) alternative (RE2 has none)";
     for (size_t i = 0; i < alts.size(); ++i) {
       if (alts[i] == "\\s+(?!\\S)") {
         if (k != alts.size()) unsupported(where, onig, "\\s+(?!\\S) appears twice");
         k = i;
       } else if (has_lookaround(alts[i])) {
-        unsupported(where, onig, "lookaround other than a top-level \\s+(?!\\S) alternative");
+        unsupported(where, onig, why);
       }
     }
-    if (k == alts.size()) unsupported(where, onig, "lookaround other than a top-level \\s+(?!\\S) alternative");
+    if (k == alts.size()) unsupported(where, onig, why);
     std::vector<std::string> tr;
     for (size_t i = 0; i < alts.size(); ++i) tr.push_back(translate_oniguruma(i == k ? "\\s+" : alts[i], where));
     rx->full = compile(join(tr, 0, tr.size()), onig, where);
