@@ -12,7 +12,7 @@ namespace {
 
 using json_util::json;
 
-constexpr size_t kCacheCapacity = 1 << 18;  // words; the cache is cleared when full
+constexpr size_t kCacheCapacity = 1 << 17;  // words; the cache is cleared when full
 constexpr size_t kMaxCachedWordBytes = 256;  // as HF
 
 struct Merge {
@@ -60,9 +60,76 @@ struct BpeModel::MergeTable {
   }
 };
 
+// Word -> ids without allocating on look-up: an open-addressing table over
+// one string arena and one id arena. Cleared when full.
+class BpeModel::WordCache {
+ public:
+  WordCache() : slots_(kCacheCapacity * 2) {}
+
+  static uint64_t hash(std::string_view w) {
+    uint64_t h = 0xcbf29ce484222325ULL ^ w.size();
+    size_t i = 0;
+    for (; i + 8 <= w.size(); i += 8) {
+      uint64_t v;
+      __builtin_memcpy(&v, w.data() + i, 8);
+      h = (h ^ v) * 0x100000001b3ULL;
+      h ^= h >> 29;
+    }
+    for (; i < w.size(); ++i) h = (h ^ static_cast<unsigned char>(w[i])) * 0x100000001b3ULL;
+    return h ^ (h >> 32);
+  }
+
+  bool find(std::string_view w, uint64_t h, std::vector<int32_t>& out) const {
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      const Slot& s = slots_[i];
+      if (s.key_len == kEmpty) return false;
+      if (s.hash == h && s.key_len == w.size() && keys_.compare(s.key_off, s.key_len, w.data(), w.size()) == 0) {
+        out.insert(out.end(), ids_.begin() + std::ptrdiff_t(s.ids_off),
+                   ids_.begin() + std::ptrdiff_t(s.ids_off + s.ids_len));
+        return true;
+      }
+    }
+  }
+
+  void insert(std::string_view w, uint64_t h, const int32_t* ids, size_t n) {
+    if (count_ >= kCacheCapacity) clear();
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      Slot& s = slots_[i];
+      if (s.key_len == kEmpty) {
+        s = Slot{h, uint32_t(keys_.size()), uint32_t(w.size()), uint32_t(ids_.size()), uint32_t(n)};
+        keys_.append(w.data(), w.size());
+        ids_.insert(ids_.end(), ids, ids + n);
+        ++count_;
+        return;
+      }
+      if (s.hash == h && s.key_len == w.size() && keys_.compare(s.key_off, s.key_len, w.data(), w.size()) == 0)
+        return;  // another thread got there first
+    }
+  }
+
+ private:
+  static constexpr uint32_t kEmpty = ~uint32_t{0};
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t key_off = 0, key_len = kEmpty, ids_off = 0, ids_len = 0;
+  };
+  void clear() {
+    std::fill(slots_.begin(), slots_.end(), Slot{});
+    keys_.clear();
+    ids_.clear();
+    count_ = 0;
+  }
+  std::vector<Slot> slots_;
+  std::string keys_;
+  std::vector<int32_t> ids_;
+  size_t count_ = 0;
+};
+
 BpeModel::~BpeModel() = default;
 
-BpeModel::BpeModel(const json& model, const std::string& where) {
+BpeModel::BpeModel(const json& model, const std::string& where) : cache_(std::make_unique<WordCache>()) {
   const json& vocab = json_util::field(model, "vocab", where);
   if (!vocab.is_object()) json_util::fail(where, "'vocab' must be an object of token -> id");
   int32_t max_id = -1;
@@ -181,24 +248,16 @@ void BpeModel::tokenize(std::string_view word, std::vector<int32_t>& out) const 
 
 void BpeModel::tokenize_cached(std::string_view word, std::vector<int32_t>& out) const {
   const bool cacheable = word.size() < kMaxCachedWordBytes;
+  const uint64_t h = cacheable ? WordCache::hash(word) : 0;
   if (cacheable) {
     std::unique_lock<std::mutex> lock(cache_mutex_, std::try_to_lock);
-    if (lock.owns_lock()) {
-      auto it = cache_.find(std::string(word));
-      if (it != cache_.end()) {
-        out.insert(out.end(), it->second.begin(), it->second.end());
-        return;
-      }
-    }
+    if (lock.owns_lock() && cache_->find(word, h, out)) return;
   }
   const size_t before = out.size();
   merge_word(word, out);
   if (cacheable) {
     std::unique_lock<std::mutex> lock(cache_mutex_, std::try_to_lock);
-    if (lock.owns_lock()) {
-      if (cache_.size() >= kCacheCapacity) cache_.clear();
-      cache_.emplace(std::string(word), std::vector<int32_t>(out.begin() + std::ptrdiff_t(before), out.end()));
-    }
+    if (lock.owns_lock()) cache_->insert(word, h, out.data() + before, out.size() - before);
   }
 }
 

@@ -51,8 +51,9 @@ class BpeModel {
   std::string chunk_marker_;
 
   // Word cache, shared by threads; a busy lock simply skips the cache.
+  class WordCache;
   mutable std::mutex cache_mutex_;
-  mutable std::unordered_map<std::string, std::vector<int32_t>> cache_;
+  std::unique_ptr<WordCache> cache_;
 };
 
 }  // namespace ragforge::tokenizer

@@ -84,7 +84,11 @@ TEST(PatternLookahead, KnownCases) {
 TEST(PatternTranslation, OnigurumaEscapes) {
   EXPECT_EQ(translate_oniguruma(R"(\d+)", "t"), R"(\p{Nd}+)");
   EXPECT_EQ(translate_oniguruma(R"(\p{^L})", "t"), R"(\P{L})");
-  EXPECT_EQ(translate_oniguruma(R"((?<word>\w+))", "t"), R"((?P<word>[\p{L}\p{M}\p{Nd}\p{Pc}]+))");
+  EXPECT_EQ(translate_oniguruma(R"((?<word>a))", "t"), R"((?P<word>a))");
+  // \w is UTS #18's word class, as in Oniguruma: ZWJ and Ⓐ are in, ² is not.
+  std::vector<Span> w;
+  Pattern::regex(R"(\w+)", "t").find_all("a\xE2\x80\x8D" "b\xE2\x92\xB6_\xD9\xA3\xC2\xB2" "x", w);
+  EXPECT_EQ(w, (std::vector<Span>{{0, 11}, {13, 14}}));
   std::vector<Span> m;
   Pattern::regex(R"([^\S\n]+)", "t").find_all("a \t\nb\xE2\x80\x83", m);  // \S inside a class
   EXPECT_EQ(m, (std::vector<Span>{{1, 3}, {5, 8}}));
