@@ -66,18 +66,7 @@ class BpeModel::WordCache {
  public:
   WordCache() : slots_(kCacheCapacity * 2) {}
 
-  static uint64_t hash(std::string_view w) {
-    uint64_t h = 0xcbf29ce484222325ULL ^ w.size();
-    size_t i = 0;
-    for (; i + 8 <= w.size(); i += 8) {
-      uint64_t v;
-      __builtin_memcpy(&v, w.data() + i, 8);
-      h = (h ^ v) * 0x100000001b3ULL;
-      h ^= h >> 29;
-    }
-    for (; i < w.size(); ++i) h = (h ^ static_cast<unsigned char>(w[i])) * 0x100000001b3ULL;
-    return h ^ (h >> 32);
-  }
+  static uint64_t hash(std::string_view w) { return hash_bytes(w); }
 
   bool find(std::string_view w, uint64_t h, std::vector<int32_t>& out) const {
     const size_t mask = slots_.size() - 1;
@@ -132,23 +121,29 @@ BpeModel::~BpeModel() = default;
 BpeModel::BpeModel(const json& model, const std::string& where) : cache_(std::make_unique<WordCache>()) {
   const json& vocab = json_util::field(model, "vocab", where);
   if (!vocab.is_object()) json_util::fail(where, "'vocab' must be an object of token -> id");
+  std::vector<std::pair<const std::string*, int32_t>> entries;
+  entries.reserve(vocab.size());
   int32_t max_id = -1;
   for (auto it = vocab.begin(); it != vocab.end(); ++it) {
-    if (!it.value().is_number_integer() || it.value().get<int64_t>() < 0 || it.value().get<int64_t>() > INT32_MAX)
+    const json& v = it.value();
+    if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > INT32_MAX)
       json_util::fail(where, "vocab id of '" + it.key() + "' must be a non-negative integer");
-    max_id = std::max(max_id, it.value().get<int32_t>());
+    const auto id = v.get<int32_t>();
+    entries.emplace_back(&it.key(), id);
+    max_id = std::max(max_id, id);
   }
   id_to_token_.resize(size_t(max_id + 1));
   has_id_.assign(size_t(max_id + 1), false);
-  for (auto it = vocab.begin(); it != vocab.end(); ++it) {
-    const auto id = it.value().get<int32_t>();
-    id_to_token_[size_t(id)] = it.key();
+  vocab_.reserve(entries.size());
+  for (const auto& [key, id] : entries) {
+    if (has_id_[size_t(id)]) {
+      extra_keys_.push_back(*key);
+      vocab_.insert(extra_keys_.back(), id);
+      continue;
+    }
+    id_to_token_[size_t(id)] = *key;
     has_id_[size_t(id)] = true;
-  }
-  vocab_.reserve(vocab.size() * 2);
-  for (auto it = vocab.begin(); it != vocab.end(); ++it) {
-    const auto id = it.value().get<int32_t>();
-    vocab_[id_to_token_[size_t(id)]] = id;
+    vocab_.insert(id_to_token_[size_t(id)], id);
   }
 
   continuing_subword_prefix_ = json_util::get_string_or(model, "continuing_subword_prefix", "", where);
@@ -162,15 +157,14 @@ BpeModel::BpeModel(const json& model, const std::string& where) : cache_(std::ma
   }
   const std::string unk = json_util::get_string_or(model, "unk_token", "", where);
   if (!unk.empty()) {
-    auto it = vocab_.find(unk);
-    if (it == vocab_.end()) json_util::fail(where, "unk_token '" + unk + "' is not in the vocab");
-    unk_id_ = it->second;
+    const int32_t id = vocab_.find(unk);
+    if (id < 0) json_util::fail(where, "unk_token '" + unk + "' is not in the vocab");
+    unk_id_ = id;
   }
   for (int b = 0; b < 256; ++b) {
     char name[8];
     std::snprintf(name, sizeof name, "<0x%02X>", b);
-    auto it = vocab_.find(name);
-    byte_fallback_ids_[size_t(b)] = it == vocab_.end() ? -1 : it->second;
+    byte_fallback_ids_[size_t(b)] = vocab_.find(name);
   }
 
   const json& merges = json_util::get_array(model, "merges", where);
@@ -178,7 +172,7 @@ BpeModel::BpeModel(const json& model, const std::string& where) : cache_(std::ma
   const size_t prefix_len = continuing_subword_prefix_.size();
   std::string a, b, merged;
   const std::string marker = "\xE2\x96\x81";  // ▁
-  bool marker_safe = vocab_.count(marker) && prefix_len == 0 && end_of_word_suffix_.empty() && !ignore_merges_;
+  bool marker_safe = vocab_.find(marker) >= 0 && prefix_len == 0 && end_of_word_suffix_.empty() && !ignore_merges_;
   for (size_t rank = 0; rank < merges.size(); ++rank) {
     const json& m = merges[rank];
     if (m.is_string()) {
@@ -194,16 +188,16 @@ BpeModel::BpeModel(const json& model, const std::string& where) : cache_(std::ma
     } else {
       json_util::fail(where, "merges[" + std::to_string(rank) + "] must be \"a b\" or [\"a\", \"b\"], got " + m.dump());
     }
-    auto ia = vocab_.find(a), ib = vocab_.find(b);
-    if (ia == vocab_.end() || ib == vocab_.end())
-      json_util::fail(where, "merges[" + std::to_string(rank) + "]: token '" + (ia == vocab_.end() ? a : b) +
+    const int32_t ia = vocab_.find(a), ib = vocab_.find(b);
+    if (ia < 0 || ib < 0)
+      json_util::fail(where, "merges[" + std::to_string(rank) + "]: token '" + (ia < 0 ? a : b) +
                                  "' is not in the vocab");
     merged = a;
     merged.append(b, std::min(prefix_len, b.size()), std::string::npos);
-    auto im = vocab_.find(merged);
-    if (im == vocab_.end())
+    const int32_t im = vocab_.find(merged);
+    if (im < 0)
       json_util::fail(where, "merges[" + std::to_string(rank) + "]: merged token '" + merged + "' is not in the vocab");
-    merges_->insert(ia->second, ib->second, Merge{uint32_t(rank), im->second});
+    merges_->insert(ia, ib, Merge{uint32_t(rank), im});
     if (marker_safe && b.compare(0, marker.size(), marker) == 0 &&
         !(a.size() >= marker.size() && a.compare(a.size() - marker.size(), marker.size(), marker) == 0))
       marker_safe = false;
@@ -212,9 +206,9 @@ BpeModel::BpeModel(const json& model, const std::string& where) : cache_(std::ma
 }
 
 std::optional<int32_t> BpeModel::token_to_id(std::string_view token) const {
-  auto it = vocab_.find(token);
-  if (it == vocab_.end()) return std::nullopt;
-  return it->second;
+  const int32_t id = vocab_.find(token);
+  if (id < 0) return std::nullopt;
+  return id;
 }
 
 const std::string* BpeModel::id_to_token(int32_t id) const {
@@ -225,8 +219,8 @@ const std::string* BpeModel::id_to_token(int32_t id) const {
 void BpeModel::tokenize(std::string_view word, std::vector<int32_t>& out) const {
   if (word.empty()) return;
   if (ignore_merges_) {
-    if (auto it = vocab_.find(word); it != vocab_.end()) {
-      out.push_back(it->second);
+    if (const int32_t id = vocab_.find(word); id >= 0) {
+      out.push_back(id);
       return;
     }
   }
@@ -313,12 +307,12 @@ void BpeModel::merge_word(std::string_view w, std::vector<int32_t>& out) const {
       s = piece;
     }
     i += len;
-    if (auto it = vocab_.find(s); it != vocab_.end()) {
+    if (const int32_t id = vocab_.find(s); id >= 0) {
       if (unk_id >= 0) {
         add(unk_id, unk_len);
         unk_id = -1;
       }
-      add(it->second, uint32_t(len));
+      add(id, uint32_t(len));
       continue;
     }
     if (byte_fallback_) {

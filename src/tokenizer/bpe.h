@@ -13,8 +13,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <deque>
 #include <vector>
+
+#include "tokenizer/vocab_map.h"
 
 namespace ragforge::tokenizer {
 
@@ -39,7 +41,8 @@ class BpeModel {
 
   std::vector<std::string> id_to_token_;
   std::vector<bool> has_id_;
-  std::unordered_map<std::string_view, int32_t> vocab_;  // views into id_to_token_
+  VocabMap vocab_;                     // views into id_to_token_ and extra_keys_
+  std::deque<std::string> extra_keys_;  // tokens that share an id with another
   std::unique_ptr<MergeTable> merges_;
   std::optional<int32_t> unk_id_;
   std::string continuing_subword_prefix_, end_of_word_suffix_;
