@@ -132,6 +132,8 @@ BpeModel::BpeModel(const json& model, const std::string& where) : cache_(std::ma
     entries.emplace_back(&it.key(), id);
     max_id = std::max(max_id, id);
   }
+  if (max_id >= (int32_t{1} << 26))
+    json_util::fail(where, "vocab id " + std::to_string(max_id) + " is too large (ids must be below 2^26)");
   id_to_token_.resize(size_t(max_id + 1));
   has_id_.assign(size_t(max_id + 1), false);
   vocab_.reserve(entries.size());
