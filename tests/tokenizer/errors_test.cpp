@@ -182,8 +182,24 @@ TEST(Errors, BadTokenizerConfig) {
   const Tokenizer tok = Tokenizer::from_dir(d);
   EXPECT_EQ(tok.bos_token(), "a");
   EXPECT_EQ(tok.chat_template(), "D");
-  std::remove((d + "/tokenizer.json").c_str());
-  std::remove((d + "/tokenizer_config.json").c_str());
+  EXPECT_FALSE(tok.padding_side_left());
+
+  // special_tokens_map.json and chat_template.jinja win; padding_side is read.
+  std::ofstream(d + "/tokenizer_config.json") << R"({"bos_token": "a", "eos_token": "b", "padding_side": "left", "chat_template": "K"})";
+  std::ofstream(d + "/special_tokens_map.json") << R"({"eos_token": {"content": "ab"}, "pad_token": "a"})";
+  std::ofstream(d + "/chat_template.jinja") << "J";
+  const Tokenizer tok2 = Tokenizer::from_dir(d);
+  EXPECT_EQ(tok2.bos_token(), "a");
+  EXPECT_EQ(tok2.eos_token(), "ab");
+  EXPECT_EQ(tok2.pad_token(), "a");
+  EXPECT_EQ(tok2.pad_token_id(), 0);
+  EXPECT_EQ(tok2.chat_template(), "J");
+  EXPECT_TRUE(tok2.padding_side_left());
+
+  std::ofstream(d + "/tokenizer_config.json") << R"({"padding_side": "middle"})";
+  EXPECT_THROW(Tokenizer::from_dir(d), Error);
+  for (const char* f : {"/tokenizer.json", "/tokenizer_config.json", "/special_tokens_map.json", "/chat_template.jinja"})
+    std::remove((d + f).c_str());
   ::rmdir(dir);
 }
 
