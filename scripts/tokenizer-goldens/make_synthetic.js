@@ -81,7 +81,8 @@ const TEXTS = [
   "Hello world", "", " ", "  leading and trailing  ", "the thing and the ring", "a  b   c", "tabs\tand\nnewlines\r\n",
   "numbers 0 12 345 6789 ½ ٣", "Ünïcödé ﬁne ＡＢＣ 日本 ß", "CamelCase snake_case kebab-case--x __y__",
   "x <mask> y", "x<mask>y", "<s>inner</s>", "[w] a[w]b [w]. ([w])", "HELLO hello Hello", "snow ☃ man",
-  "control \u0001 char", "emoji 🤗!", "----", "a-b--c_d", "end.",
+  "control \u0001 char", "emoji 🤗!", "----", "a-b--c_d", "end.", "xxhello there", "\u0301e\u0301 accent first",
+  "12 leading digits", "  x  ",
 ];
 
 const configs = {};
@@ -159,6 +160,23 @@ const configs = {};
     decoder: { type: "ByteLevel", add_prefix_space: true, trim_offsets: true, use_regex: true },
     addedTokens: [["<s>", { special: true }], ["<pad>", { special: true }], ["</s>", { special: true }], ["<unk>", { special: true }],
                   ["<mask>", { special: true, lstrip: true }]],
+  });
+}
+// Metaspace "first" after normalizers that delete leading characters: HF
+// then no longer sees the text start at the original offset 0.
+for (const [name, preTokenizer] of [
+  ["strip_metaspace_first", { type: "Metaspace", replacement: "▁", prepend_scheme: "first", split: true }],
+  ["strip_split_metaspace_first", { type: "Sequence", pretokenizers: [
+    { type: "Split", pattern: { Regex: "\\d+" }, behavior: "Isolated", invert: false },
+    { type: "Metaspace", replacement: "▁", prepend_scheme: "first", split: true }] }]]) {
+  const model = bpe({ chars: ASCII.concat(["▁"]), merges: META, specials: ["<unk>"], unk: "<unk>", byteFallback: true });
+  configs[name] = tokenizerJson({
+    model,
+    normalizer: { type: "Sequence", normalizers: [{ type: "NFD" }, { type: "StripAccents" }, { type: "Strip", strip_left: true, strip_right: false },
+                  { type: "Replace", pattern: { String: "x" }, content: "" }] },
+    pre_tokenizer: preTokenizer,
+    decoder: { type: "Sequence", decoders: [{ type: "ByteFallback" }, { type: "Metaspace", replacement: "▁", prepend_scheme: "first", split: true }] },
+    addedTokens: [["<unk>", { special: true }], ["<mask>", { special: true }]],
   });
 }
 // Every Split behaviour, plain and inverted, on a regex and on a literal.

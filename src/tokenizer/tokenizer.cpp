@@ -202,9 +202,10 @@ void Tokenizer::Impl::encode_sequence(std::string_view text, TokenSequence& seq,
       if (with_tokens) seq.tokens.push_back(std::move(seg.text));
       continue;
     }
-    if (normalizer) normalizer->normalize(seg.text);
+    bool start_moved = false;
+    if (normalizer) normalizer->normalize(seg.text, start_moved);
     norm.clear();
-    added->split(seg.text, true, seg.at_origin, norm);
+    added->split(seg.text, true, seg.at_origin && !start_moved, norm);
     for (Segment& s : norm) {
       if (s.id >= 0) {
         seq.ids.push_back(s.id);
