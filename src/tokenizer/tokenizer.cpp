@@ -194,7 +194,7 @@ void Tokenizer::Impl::encode_sequence(std::string_view text, TokenSequence& seq,
   std::string storage;
   const std::string_view clean = unicode::sanitize_utf8(text, storage);
   std::vector<Segment> raw, norm;
-  std::vector<Piece> pieces;
+  thread_local std::vector<Piece> pieces;  // keeps its capacity between calls
   added->split(clean, false, true, raw);
   for (Segment& seg : raw) {
     if (seg.id >= 0) {
