@@ -34,6 +34,8 @@ function(ragforge_find_c_library target pc_name header lib)
 endfunction()
 ragforge_find_c_library(RE2 re2 re2/re2.h re2)
 ragforge_find_c_library(LIBYAML yaml-0.1 yaml.h yaml)
+# ICU: Unicode normalization (NFC/NFKC) and character properties for tokenizers.
+ragforge_find_c_library(ICU icu-uc unicode/utypes.h icuuc)
 find_package(Threads REQUIRED)
 if(RAGFORGE_BUILD_TESTS)
   find_package(GTest REQUIRED)
