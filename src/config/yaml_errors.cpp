@@ -50,7 +50,7 @@ std::string py_repr_char(char32_t c) {
 // `new_collection`: a key or entry there starts a collection whatever its
 // column (as at the top level).
 std::string token_at(const std::u32string& s, const YamlMark& mark, const YamlMark& context_mark, bool block,
-                     bool new_collection = false) {
+                     bool new_collection = false, bool flow = false) {
   const size_t i = index_of(s, mark);
   if (i >= s.size()) return "'<stream end>'";
   const char32_t c = s[i];
@@ -73,7 +73,9 @@ std::string token_at(const std::u32string& s, const YamlMark& mark, const YamlMa
   }
   switch (c) {
     case ':': case ',': case '[': case ']': case '{': case '}': return "'" + std::string(1, static_cast<char>(c)) + "'";
-    case '?': case '-': return is_blank_or_end(s, i + 1) ? "'" + std::string(1, static_cast<char>(c)) + "'" : "'<scalar>'";
+    case '?':  // in flow context '?' always starts a key
+      return flow || is_blank_or_end(s, i + 1) ? "'?'" : "'<scalar>'";
+    case '-': return is_blank_or_end(s, i + 1) ? "'-'" : "'<scalar>'";
     case '*': return "'<alias>'";
     case '&': return "'<anchor>'";
     case '!': return "'<tag>'";
@@ -127,11 +129,12 @@ void pyyaml_wording(std::string_view text, std::string* context, const YamlMark&
   }
   if (p == "did not find expected ',' or ']'" || p == "did not find expected ',' or '}'") {
     *problem = "expected ',' or '" + std::string(p.find("']'") != std::string::npos ? "]" : "}") + "', but got " +
-               token_at(s, *problem_mark, context_mark, false);
+               token_at(s, *problem_mark, context_mark, false, false, true);
   } else if (p == "did not find expected key" || p == "did not find expected '-' indicator") {
     *problem = "expected <block end>, but found " + token_at(s, *problem_mark, context_mark, true);
   } else if (p == "did not find expected node content") {
-    *problem = "expected the node content, but found " + token_at(s, *problem_mark, context_mark, false);
+    const bool flow = context && *context == "while parsing a flow node";
+    *problem = "expected the node content, but found " + token_at(s, *problem_mark, context_mark, false, false, flow);
   } else if (p == "did not find expected <document start>") {
     // A key or entry here would open a new top-level collection.
     const YamlMark before_everything{0, 0};

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -585,6 +586,8 @@ Node load_yaml_string(std::string_view raw_text, const std::string& source_name)
 }
 
 Node load_yaml_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw Error("Cannot read config file '" + path + "': it is a directory");
   std::ifstream f(path, std::ios::binary);
   if (!f) throw Error("Cannot read config file '" + path + "': " + std::strerror(errno));
   std::ostringstream ss;

@@ -7,6 +7,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -17,6 +19,7 @@
 #include "config/yaml_load.h"
 #include "core/error.h"
 #include "support/subprocess.h"
+#include "support/tagged_json.h"
 
 namespace ragforge::config {
 namespace {
@@ -108,6 +111,7 @@ TEST_P(YamlRoundTrip, EmitsWhatOmegaConfEmitted) {
   if (c.has_resolved) {
     std::string why;
     EXPECT_TRUE(matches(n, c.resolved, "", &why)) << why;
+    EXPECT_TRUE(n == testing::node_from_tagged_json(c.resolved));
   }
 }
 
@@ -180,6 +184,19 @@ TEST(YamlComposeFiles, EveryConfigLoadsOrFailsAsRecorded) {
   }
   EXPECT_EQ(failed, broken_names.size());
   EXPECT_GE(loaded, 140u);
+}
+
+TEST(YamlComposeFiles, EveryHeaderParses) {
+  size_t with_package = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(data_dir() + "/compose")) {
+    if (!entry.is_regular_file() || entry.path().extension() != ".yaml") continue;
+    std::ifstream in(entry.path());
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::map<std::string, std::string> header;
+    ASSERT_NO_THROW(header = read_header_directives(text)) << entry.path();
+    with_package += header.count("package");
+  }
+  EXPECT_GT(with_package, 0u);
 }
 
 }  // namespace

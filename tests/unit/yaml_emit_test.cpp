@@ -40,8 +40,9 @@ TEST(YamlEmit, StringsQuotedAndFoldedLikePyYaml) {
     // And what was written reads back as the same string, except that PyYAML
     // itself writes NEL (U+0085) as a raw line break, which reads back as a
     // space or newline.
-    if (c.value.find("\xc2\x85") == std::string_view::npos)
+    if (c.value.find("\xc2\x85") == std::string_view::npos) {
       EXPECT_TRUE(load_yaml_string(std::string(c.yaml), "t.yaml") == n) << c.yaml;
+    }
   }
 }
 

@@ -166,6 +166,18 @@ TEST(YamlLoad, ExplicitTags) {
   EXPECT_NE(error_of("v: !custom x\n").find("could not determine a constructor"), std::string::npos);
 }
 
+TEST(YamlLoad, NonSpecificTagResolvesLikeUntagged) {
+  expect_int("! 1", 1);  // PyYAML: `!` on a plain scalar keeps implicit typing
+  expect_bool("! true", true);
+  expect_string("!!str", "");
+}
+
+TEST(YamlLoad, Yaml11LineBreaks) {
+  // NEL, LS and PS are line breaks in YAML 1.1: folded to a space in quotes.
+  expect_string("\"a\xc2\x85" "b\"", "a b");
+  EXPECT_NE(error_of("a\xe2\x80\xa8" "b: 1\n").find("mapping values are not allowed here"), std::string::npos);
+}
+
 TEST(YamlLoad, FlowCollections) {
   Node root = load_yaml_string("l: [1, two, 3.0, null, true]\nd: {a: 1, b: [x]}\n", "t.yaml");
   const Node& l = *root.find("l");
@@ -272,6 +284,7 @@ TEST(YamlLoad, MissingFileIsAClearError) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent/dir/config.yaml"), std::string::npos);
   }
+  EXPECT_THROW(load_yaml_file("/tmp"), Error);  // a directory
 }
 
 TEST(YamlHeader, ReadsLeadingDirectives) {
