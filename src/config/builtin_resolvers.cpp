@@ -17,23 +17,22 @@ namespace {
 // How the Python function is declared, for CPython's arity messages.
 struct Signature {
   const char* name;
-  std::vector<const char*> params;  // positional parameters, including _parent_/_node_/_root_
-  size_t required;                  // leading required ones
-  size_t keyword_only_injected;     // 1 when OmegaConf's kwargs are keyword-only (select, deprecated)
-  std::vector<const char*> injected;  // kwargs OmegaConf passes, in the order it passes them
+  std::vector<const char*> params;    // positional parameters, including _parent_/_node_/_root_
+  size_t required;                    // how many leading ones are required
+  std::vector<const char*> injected;  // ones OmegaConf also passes by keyword, in its order
 };
 
 void check_arity(const Signature& sig, size_t given) {
   std::string name = std::string(sig.name) + "()";
-  size_t positional = sig.keyword_only_injected ? sig.params.size() : sig.params.size();
-  if (given < sig.required) {
+  size_t most = sig.params.size();
+  if (given < sig.required)
     raise("TypeError", name + " missing 1 required positional argument: '" + sig.params[given] + "'");
-  }
-  if (given > positional) {
+  if (given > most) {
     std::string msg = name + " takes ";
-    if (sig.required == positional) msg += std::to_string(positional);
-    else msg += "from " + std::to_string(sig.required) + " to " + std::to_string(positional);
-    msg += positional == 1 && sig.required == positional ? " positional argument" : " positional arguments";
+    // Parameters OmegaConf fills by keyword have no default in Python.
+    size_t least = sig.required + sig.injected.size();
+    msg += least == most ? std::to_string(most) : "from " + std::to_string(least) + " to " + std::to_string(most);
+    msg += most == 1 && least == most ? " positional argument" : " positional arguments";
     msg += " but " + std::to_string(given) + (given == 1 ? " was given" : " were given");
     raise("TypeError", msg);
   }
@@ -50,7 +49,7 @@ bool is_str(const Value& v) { return !v.ref && v.node().is_string(); }
 std::string py_str(const Value& v) { return python_str(v.node()); }
 
 Value oc_env(Session& s, const std::vector<Value>& args) {
-  check_arity({"env", {"key", "default"}, 1, 1, {}}, args.size());
+  check_arity({"env", {"key", "default"}, 1, {}}, args.size());
   if (!is_str(args[0])) raise("TypeError", "str expected, not " + value_type_name(args[0]));
   const std::string& key = str_arg(args[0]);
   std::optional<std::string> found;
@@ -69,14 +68,14 @@ Value oc_env(Session& s, const std::vector<Value>& args) {
 }
 
 Value oc_select(Session& s, const EvalCtx& ctx, const std::vector<Value>& args) {
-  check_arity({"select", {"key", "default"}, 1, 1, {}}, args.size());
+  check_arity({"select", {"key", "default"}, 1, {}}, args.size());
   std::optional<Value> node = s.select_node(ctx.self, args[0], /*throw_on_missing=*/false);
   if (!node || node->node().is_missing()) return args.size() > 1 ? args[1] : Value::of(Node::null());
   return unbox(*node);
 }
 
 Value oc_decode(Session& s, const EvalCtx& ctx, const std::vector<Value>& args) {
-  check_arity({"decode", {"expr", "_parent_", "_node_"}, 1, 0, {"_parent_", "_node_"}}, args.size());
+  check_arity({"decode", {"expr", "_parent_", "_node_"}, 1, {"_parent_", "_node_"}}, args.size());
   const Value& expr = args[0];
   if (!expr.ref && expr.node().is_null()) return Value::of(Node::null());
   if (!is_str(expr))
@@ -89,7 +88,7 @@ Value oc_decode(Session& s, const EvalCtx& ctx, const std::vector<Value>& args) 
 }
 
 Value oc_create(Session& s, const EvalCtx& ctx, const std::vector<Value>& args) {
-  check_arity({"create", {"obj", "_parent_"}, 1, 0, {"_parent_"}}, args.size());
+  check_arity({"create", {"obj", "_parent_"}, 1, {"_parent_"}}, args.size());
   const Value& obj = args[0];
   const Node& n = obj.node();
   if (n.is_container()) return Value::of(s.adopt(Node(n), ctx.self));
@@ -128,7 +127,7 @@ std::string substitute(const std::string& tmpl, const std::string& old_key, cons
 }
 
 Value oc_deprecated(Session& s, const EvalCtx& ctx, const std::vector<Value>& args) {
-  check_arity({"deprecated", {"key", "message"}, 1, 1, {}}, args.size());
+  check_arity({"deprecated", {"key", "message"}, 1, {}}, args.size());
   if (!is_str(args[0]))
     raise("TypeError", "oc.deprecated: interpolation key type is not a string (" + value_type_name(args[0]) + ")");
   std::string message = "'$OLD_KEY' is deprecated. Change your code and config to use '$NEW_KEY'";
@@ -162,7 +161,7 @@ Value dict_input(Session& s, const EvalCtx& ctx, const Value& key, const char* r
 }
 
 Value oc_dict_keys(Session& s, const EvalCtx& ctx, const std::vector<Value>& args) {
-  check_arity({"keys", {"key", "_parent_"}, 1, 0, {"_parent_"}}, args.size());
+  check_arity({"keys", {"key", "_parent_"}, 1, {"_parent_"}}, args.size());
   Value in = dict_input(s, ctx, args[0], "oc.dict.keys");
   Node keys = Node::list();
   for (const DictEntry& e : in.ref->node->entries()) {
@@ -177,7 +176,7 @@ Value oc_dict_keys(Session& s, const EvalCtx& ctx, const std::vector<Value>& arg
 }
 
 Value oc_dict_values(Session& s, const EvalCtx& ctx, const std::vector<Value>& args) {
-  check_arity({"values", {"key", "_root_", "_parent_"}, 1, 0, {"_parent_", "_root_"}}, args.size());
+  check_arity({"values", {"key", "_root_", "_parent_"}, 1, {"_parent_", "_root_"}}, args.size());
   Value in = dict_input(s, ctx, args[0], "oc.dict.values");
   std::string key = str_arg(args[0]);
   if (!key.empty() && key[0] == '.') key = "." + key;  // the list sits one level below _parent_
@@ -188,7 +187,7 @@ Value oc_dict_values(Session& s, const EvalCtx& ctx, const std::vector<Value>& a
 }
 
 Value hydra_resolver(Session& s, const std::vector<Value>& args) {
-  check_arity({"<lambda>", {"path"}, 1, 0, {}}, args.size());
+  check_arity({"<lambda>", {"path"}, 1, {}}, args.size());
   PlaceRef hydra = s.hydra_place();
   if (!hydra) raise("ValueError", "HydraConfig was not set");
   // OmegaConf.select(hydra_cfg, path): keys are relative to the hydra node.
@@ -202,7 +201,7 @@ Value hydra_resolver(Session& s, const std::vector<Value>& args) {
 
 // datetime.now().strftime(pattern), with Python's %f (microseconds).
 Value now_resolver(Session& s, const std::vector<Value>& args, const std::vector<std::string>& args_str) {
-  check_arity({"<lambda>", {"pattern"}, 1, 0, {}}, args.size());
+  check_arity({"<lambda>", {"pattern"}, 1, {}}, args.size());
   std::string cache_key = "now:" + args_str[0];
   auto cached = s.cache().find(cache_key);
   if (cached != s.cache().end()) return cached->second;  // Hydra registers `now` with use_cache=True
@@ -239,7 +238,7 @@ Value now_resolver(Session& s, const std::vector<Value>& args, const std::vector
 }
 
 Value python_version_resolver(Session& s, const std::vector<Value>& args) {
-  check_arity({"<lambda>", {"level"}, 0, 0, {}}, args.size());
+  check_arity({"<lambda>", {"level"}, 0, {}}, args.size());
   std::string level = args.empty() ? "minor" : (is_str(args[0]) ? str_arg(args[0]) : "");
   const std::string& full = s.options().python_version;
   size_t dot1 = full.find('.');

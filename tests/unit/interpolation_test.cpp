@@ -455,6 +455,23 @@ k: ${oc.decode:${oc.env:NUM}}
             "were given\n    full_key: x\n    object_type=dict");
 }
 
+TEST(Resolvers, ArityErrorsUseCPythonWording) {
+  auto msg = [](const char* value) {
+    Failure f = failure(std::string("x: '") + value + "'\n");
+    return f.what.substr(0, f.what.find('\n'));
+  };
+  const std::string prefix = "TypeError raised while resolving interpolation: ";
+  EXPECT_EQ(msg("${oc.decode:a,b,c,d}"), prefix + "decode() takes 3 positional arguments but 4 were given");
+  EXPECT_EQ(msg("${oc.decode:a,b}"), prefix + "decode() got multiple values for argument '_parent_'");
+  EXPECT_EQ(msg("${oc.create:}"), prefix + "create() missing 1 required positional argument: 'obj'");
+  EXPECT_EQ(msg("${oc.select:a,b,c}"), prefix + "select() takes from 1 to 2 positional arguments but 3 were given");
+  EXPECT_EQ(msg("${oc.dict.values:a,b}"), prefix + "values() got multiple values for argument '_root_'");
+  EXPECT_EQ(msg("${hydra:a,b}"), prefix + "<lambda>() takes 1 positional argument but 2 were given");
+  EXPECT_EQ(msg("${now:}"), prefix + "<lambda>() missing 1 required positional argument: 'pattern'");
+  EXPECT_EQ(msg("${python_version:a,b}"),
+            prefix + "<lambda>() takes from 0 to 1 positional arguments but 2 were given");
+}
+
 TEST(Resolvers, OcEnvDefaultsToTheProcessEnvironment) {
   ::setenv("RAGFORGE_INTERP_TEST_VAR", "from-process", 1);
   EXPECT_EQ(resolve_value(yaml("a: ${oc.env:RAGFORGE_INTERP_TEST_VAR}\n"), "a"), Node::string("from-process"));
