@@ -11,7 +11,7 @@ if ! command -v clang++ >/dev/null || ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux
 fi
 ./scripts/setup.sh
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRAGFORGE_FUZZ=ON -DRAGFORGE_WITH_TORCH=OFF -DRAGFORGE_BUILD_TESTS=OFF >/dev/null
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRAGFORGE_FUZZ=ON -DRAGFORGE_WITH_TORCH=OFF -DRAGFORGE_BUILD_TESTS=OFF -DRAGFORGE_WERROR=OFF >/dev/null
 cmake --build build-fuzz --target fuzz_override_parser fuzz_yaml_loader -j "$(nproc)"
 
 corpus=build-fuzz/corpus

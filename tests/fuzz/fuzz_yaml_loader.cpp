@@ -6,6 +6,7 @@
 
 #include "config/yaml_emit.h"
 #include "config/yaml_load.h"
+#include "core/error.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
