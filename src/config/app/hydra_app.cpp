@@ -206,11 +206,27 @@ class EnvOverride {
 
 // Runs one job; returns the task's status. Errors before the task (output
 // dir, files) throw; an exception from the task comes back in `failure`.
+// Multi-process jobs (torchrun and friends set RANK): rank 0 owns the run
+// directory; the others take its path from RAGFORGE_RUN_DIR instead of
+// computing their own (Hydra issue #2070: `${now:}` differs between ranks)
+// and write neither `.hydra/` nor the job log file.
+bool is_secondary_rank() {
+  const char* rank = std::getenv("RANK");
+  return rank && *rank && std::string(rank) != "0";
+}
+
 int run_job(const AppContext& app, Node cfg, const JobSpec& spec, const TaskFn& task,
             std::optional<JobFailure>& failure) {
   ResolveOptions opts = resolve_options_for(cfg);
-  std::string output_dir = str_of(resolve_value(cfg, spec.dir_key, opts));
-  if (spec.subdir_key) output_dir = join_path(output_dir, str_of(resolve_value(cfg, spec.subdir_key, opts)));
+  std::string output_dir;
+  const char* shared_run_dir = std::getenv("RAGFORGE_RUN_DIR");
+  if (shared_run_dir && *shared_run_dir && !spec.subdir_key) {
+    output_dir = shared_run_dir;
+  } else {
+    output_dir = str_of(resolve_value(cfg, spec.dir_key, opts));
+    if (spec.subdir_key) output_dir = join_path(output_dir, str_of(resolve_value(cfg, spec.subdir_key, opts)));
+  }
+  const bool secondary = is_secondary_rank();
 
   Node& hydra = *cfg.find("hydra");
   const std::string abs_output_dir = abspath(output_dir);
@@ -240,10 +256,16 @@ int run_job(const AppContext& app, Node cfg, const JobSpec& spec, const TaskFn& 
     }
   } restore{chdir, old_cwd};
 
-  logging_setup().configure(resolve_value(cfg, "hydra.job_logging", opts), resolve_value(cfg, "hydra.verbose", opts));
+  Node job_logging = resolve_value(cfg, "hydra.job_logging", opts);
+  if (secondary && job_logging.is_dict())
+    if (Node* handlers = job_logging.find("handlers"); handlers && handlers->is_dict())
+      for (auto& h : handlers->entries())
+        if (const Node* cls = h.value.find("class"); cls && cls->is_string() && cls->as_string() == "logging.FileHandler")
+          h.value.set("class", Node::string("ragforge.DisabledHandler"));  // skipped by Logging::configure
+  logging_setup().configure(job_logging, resolve_value(cfg, "hydra.verbose", opts));
 
   Node output_subdir = resolve_value(cfg, "hydra.output_subdir", opts);
-  if (!output_subdir.is_null()) {
+  if (!output_subdir.is_null() && !secondary) {
     std::string hydra_output = join_path(abs_output_dir, str_of(output_subdir));
     write_file_atomic(join_path(hydra_output, "config.yaml"), to_yaml(task_cfg));
     write_file_atomic(join_path(hydra_output, "hydra.yaml"), to_yaml(hydra_cfg));
@@ -384,6 +406,19 @@ int run_multi(const AppContext& app, const std::vector<std::string>& overrides, 
   log_debug_info(app, overrides);
   const Node& master_hydra = *master.cfg.find("hydra");
   ResolveOptions opts = resolve_options_for(master.cfg);
+
+  // Only Hydra's built-in sweeper and launcher exist here; running another
+  // plugin's configuration as if it were basic would silently do the wrong thing.
+  const std::pair<const char*, const char*> kPlugins[] = {
+      {"hydra.sweeper._target_", "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"},
+      {"hydra.launcher._target_", "hydra._internal.core_plugins.basic_launcher.BasicLauncher"}};
+  for (const auto& [key, supported] : kPlugins) {
+    if (!master.cfg.at_path(key)) continue;
+    std::string target = str_of(resolve_value(master.cfg, key, opts));
+    if (target != supported)
+      throw Error(std::string(key) + " is '" + target +
+                  "': ragforge runs sweeps with Hydra's BasicSweeper and BasicLauncher only");
+  }
 
   // BasicSweeper.sweep: hydra.sweeper.params first, then the task overrides.
   std::vector<std::string> arguments;
@@ -541,9 +576,9 @@ int run_app(AppContext& app, const TaskFn& task) {
       return 0;
     }
     if (args.shell_completion)
-      throw HydraError("ValueError", "Shell completion is not supported by ragforge");
+      throw Error("Shell completion (--shell-completion/-sc) is not supported by ragforge");
     if (args.experimental_rerun)
-      throw HydraError("ValueError", "--experimental-rerun is not supported by ragforge (it replays a Python pickle)");
+      throw Error("--experimental-rerun is not supported by ragforge (it replays a Python pickle)");
   } catch (...) {
     return report_error(std::current_exception(), false);
   }

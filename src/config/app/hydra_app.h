@@ -16,6 +16,19 @@
 // task; --multirun (or hydra.mode=MULTIRUN) expands the BasicSweeper product
 // lazily and runs each job in its own `hydra.sweep.dir/subdir`. Errors are
 // printed as Hydra prints them and give exit status 1 (2 for usage errors).
+//
+// Where ragforge differs on purpose:
+//   - Before launching, Hydra composes every job of a sweep; ragforge does so
+//     for sweeps of up to 256 jobs, and for larger ones composes each swept
+//     value once (other keys at their first value), so a 10,000-job sweep
+//     starts at once and still fails early on a typo.
+//   - Multi-process jobs: with RANK set and not 0, the job uses
+//     RAGFORGE_RUN_DIR (when set) as its output dir and writes neither
+//     `.hydra/` nor the log file (Hydra issue #2070).
+//   - `--shell-completion` and `--experimental-rerun` report that they are
+//     not supported; a sweeper or launcher other than Hydra's basic ones is
+//     an error rather than silently run as basic.
+//   - `--dry-run` (hidden) with --multirun lists the sweep's jobs and exits.
 #pragma once
 #include <functional>
 #include <optional>
