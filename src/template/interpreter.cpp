@@ -397,7 +397,7 @@ class Interpreter {
                                     ? eval(*params[i].default_value)
                                     : Value::undefined("parameter '" + params[i].name + "' was not provided");
     }
-    f->vars["varargs"] = Value(std::move(varargs));
+    f->vars["varargs"] = Value(std::move(varargs), /*tuple=*/true);
     f->vars["kwargs"] = Value::dict(std::move(extra_kwargs));
     if (!caller_value.is_undefined()) f->vars["caller"] = caller_value;
     return Value(capture(m.body));

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "template/ast.h"
+#include "template/interpreter.h"
 #include "template/lexer.h"
 
 namespace ragforge::tmpl {
@@ -691,6 +692,8 @@ class Parser {
         expect_op("]");
       } else if (t.text == "(") {
         auto c = node<Expr>(Expr::Kind::Call, t);
+        c->line = n->line;
+        c->col = n->col;
         c->a = std::move(n);
         parse_call_args(*c);
         n = std::move(c);
@@ -758,6 +761,8 @@ class Parser {
     }
     f->a = std::move(operand);
     if (is_op("(")) parse_call_args(*f);
+    // Like jinja2, an unknown filter fails when the template is compiled.
+    if (!has_filter(f->name)) fail_at(at, "no filter named '" + f->name + "'");
     return f;
   }
 
@@ -779,6 +784,7 @@ class Parser {
           next();
           t->name += "." + expect_name();
         }
+        if (!has_test(t->name)) fail_at(at, "no test named '" + t->name + "'");
         t->a = std::move(n);
         const Token& c = cur();
         if (is_op("(")) {
