@@ -9,6 +9,7 @@ PACKAGES=(
   libopenblas0-pthread    # Debian's LibTorch otherwise uses the reference BLAS (~7x slower)
   libyaml-cpp-dev         # YAML parsing for the config engine
   libre2-dev              # regexes for tokenizer pre-tokenizers
+  libicu-dev              # tokenizer: Unicode normalization (NFC/NFKC), case mapping, character properties
   libcli11-dev            # command-line parsing
   nlohmann-json3-dev      # JSON
   libgtest-dev libgmock-dev  # the test suite

@@ -1,0 +1,53 @@
+// The BPE model of tokenizer.json: byte-level (GPT-2, Qwen, Llama 3) and
+// SentencePiece-style (byte_fallback, fuse_unk), with ignore_merges,
+// continuing_subword_prefix and end_of_word_suffix. Merges run on a linked
+// list of symbols with a priority queue over a pair-of-ids rank table; words
+// already seen come from a bounded cache.
+#pragma once
+#include <nlohmann/json_fwd.hpp>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace ragforge::tokenizer {
+
+class BpeModel {
+ public:
+  BpeModel(const nlohmann::json& model, const std::string& where);
+  ~BpeModel();
+  BpeModel(const BpeModel&) = delete;
+  BpeModel& operator=(const BpeModel&) = delete;
+
+  // Appends the ids of one pre-tokenized word.
+  void tokenize(std::string_view word, std::vector<int32_t>& out) const;
+
+  std::optional<int32_t> token_to_id(std::string_view token) const;
+  const std::string* id_to_token(int32_t id) const;  // nullptr when unknown
+  size_t vocab_size() const { return vocab_.size(); }
+
+ private:
+  struct MergeTable;
+  void merge_word(std::string_view word, std::vector<int32_t>& out) const;
+
+  std::vector<std::string> id_to_token_;
+  std::vector<bool> has_id_;
+  std::unordered_map<std::string_view, int32_t> vocab_;  // views into id_to_token_
+  std::unique_ptr<MergeTable> merges_;
+  std::optional<int32_t> unk_id_;
+  std::string continuing_subword_prefix_, end_of_word_suffix_;
+  bool fuse_unk_ = false, byte_fallback_ = false, ignore_merges_ = false;
+  std::array<int32_t, 256> byte_fallback_ids_{};
+
+  // Word cache, shared by threads; a busy lock simply skips the cache.
+  mutable std::mutex cache_mutex_;
+  mutable std::unordered_map<std::string, std::vector<int32_t>> cache_;
+};
+
+}  // namespace ragforge::tokenizer

@@ -1,0 +1,356 @@
+#include "tokenizer/tokenizer.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <unordered_set>
+
+#include "core/error.h"
+#include "tokenizer/added_vocabulary.h"
+#include "tokenizer/bpe.h"
+#include "tokenizer/decoder.h"
+#include "tokenizer/json_util.h"
+#include "tokenizer/normalizer.h"
+#include "tokenizer/post_processor.h"
+#include "tokenizer/pre_tokenizer.h"
+#include "tokenizer/unicode.h"
+
+namespace ragforge::tokenizer {
+
+using json_util::json;
+
+struct Tokenizer::Impl {
+  std::unique_ptr<Normalizer> normalizer;
+  std::unique_ptr<PreTokenizer> pre_tokenizer;
+  std::unique_ptr<BpeModel> model;
+  std::unique_ptr<PostProcessor> post_processor;
+  std::unique_ptr<Decoder> decoder;
+  std::unique_ptr<AddedVocabulary> added;
+  std::unordered_set<std::string> special_contents;
+  size_t vocab_size_with_added = 0;
+
+  std::optional<std::string> bos, eos, pad, unk;
+  std::optional<int32_t> padding_id;  // tokenizer.json "padding"
+  std::optional<std::string> padding_token;
+  bool add_bos = false, add_eos = false;
+  std::string chat_template;
+
+  // Ids (and optionally tokens) of one sequence before post-processing.
+  void encode_sequence(std::string_view text, TokenSequence& seq, bool with_tokens) const;
+  void finish(TokenSequence& seq, bool add_special_tokens, size_t max_length) const;
+  void push_model_tokens(const std::string& word, TokenSequence& seq, bool with_tokens) const;
+};
+
+namespace {
+
+std::string read_file(const std::string& path, const char* what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(std::string("cannot read ") + what + " '" + path + "': " + std::strerror(errno));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+json parse_json(const std::string& text, const std::string& path) {
+  try {
+    return json::parse(text);
+  } catch (const json::exception& e) {
+    throw Error(path + ": invalid JSON: " + e.what());
+  }
+}
+
+bool file_exists(const std::string& path) {
+  std::ifstream in(path);
+  return static_cast<bool>(in);
+}
+
+// tokenizer_config.json tokens are a string, null, or {"content": ...}.
+std::optional<std::string> config_token(const json& cfg, const char* key, const std::string& path) {
+  auto it = cfg.find(key);
+  if (it == cfg.end() || it->is_null()) return std::nullopt;
+  if (it->is_string()) return it->get<std::string>();
+  if (it->is_object() && it->contains("content") && (*it)["content"].is_string())
+    return (*it)["content"].get<std::string>();
+  throw Error(path + ": '" + key + "' must be a string, null or {\"content\": ...}, got " + it->dump());
+}
+
+std::shared_ptr<Tokenizer::Impl> load(const std::string& path) {
+  const json root = parse_json(read_file(path, "tokenizer file"), path);
+  if (!root.is_object()) throw Error(path + ": expected a JSON object at the top level");
+  auto impl = std::make_shared<Tokenizer::Impl>();
+  auto section = [&](const char* key) -> const json& {
+    static const json null_json;
+    auto it = root.find(key);
+    return it == root.end() ? null_json : *it;
+  };
+  const std::string where = path + ": ";
+  impl->normalizer = make_normalizer(section("normalizer"), where + "normalizer");
+  impl->pre_tokenizer = make_pre_tokenizer(section("pre_tokenizer"), where + "pre_tokenizer");
+  impl->post_processor = make_post_processor(section("post_processor"), where + "post_processor");
+  impl->decoder = make_decoder(section("decoder"), where + "decoder");
+
+  const json& model = section("model");
+  if (!model.is_object()) throw Error(where + "model: missing or not an object");
+  const std::string type = json_util::get_string_or(model, "type", "BPE", where + "model");
+  if (type != "BPE") throw Error(where + "model: model type '" + type + "' is not supported (only BPE)");
+  impl->model = std::make_unique<BpeModel>(model, where + "model");
+
+  std::vector<AddedToken> added;
+  const json& list = section("added_tokens");
+  if (!list.is_null() && !list.is_array()) throw Error(where + "added_tokens: must be a list");
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string w = where + "added_tokens[" + std::to_string(i) + "]";
+    const json& t = list[i];
+    AddedToken a;
+    const int64_t id = json_util::get_int_or(t, "id", -1, w);
+    if (id < 0 || id > INT32_MAX) json_util::fail(w, "'id' must be a non-negative integer");
+    a.id = int32_t(id);
+    a.content = json_util::get_string(t, "content", w);
+    if (a.content.empty()) json_util::fail(w, "'content' must not be empty");
+    a.single_word = json_util::get_bool_or(t, "single_word", false, w);
+    a.lstrip = json_util::get_bool_or(t, "lstrip", false, w);
+    a.rstrip = json_util::get_bool_or(t, "rstrip", false, w);
+    a.special = json_util::get_bool_or(t, "special", false, w);
+    a.normalized = json_util::get_bool_or(t, "normalized", !a.special, w);
+    if (a.special) impl->special_contents.insert(a.content);
+    added.push_back(std::move(a));
+  }
+  std::unordered_set<std::string> extra;
+  for (const AddedToken& a : added)
+    if (!impl->model->token_to_id(a.content)) extra.insert(a.content);
+  impl->vocab_size_with_added = impl->model->vocab_size() + extra.size();
+  impl->added = std::make_unique<AddedVocabulary>(std::move(added), impl->normalizer.get());
+
+  const json& padding = section("padding");
+  if (padding.is_object()) {
+    const int64_t pid = json_util::get_int_or(padding, "pad_id", 0, where + "padding");
+    impl->padding_id = int32_t(pid);
+    impl->padding_token = json_util::get_string_or(padding, "pad_token", "", where + "padding");
+  }
+  return impl;
+}
+
+}  // namespace
+
+Tokenizer Tokenizer::from_file(const std::string& tokenizer_json) { return Tokenizer(load(tokenizer_json)); }
+
+Tokenizer Tokenizer::from_dir(const std::string& dir) {
+  auto impl = load(dir + "/tokenizer.json");
+  const std::string cfg_path = dir + "/tokenizer_config.json";
+  if (file_exists(cfg_path)) {
+    const json cfg = parse_json(read_file(cfg_path, "tokenizer config"), cfg_path);
+    if (!cfg.is_object()) throw Error(cfg_path + ": expected a JSON object at the top level");
+    impl->bos = config_token(cfg, "bos_token", cfg_path);
+    impl->eos = config_token(cfg, "eos_token", cfg_path);
+    impl->pad = config_token(cfg, "pad_token", cfg_path);
+    impl->unk = config_token(cfg, "unk_token", cfg_path);
+    impl->add_bos = json_util::get_bool_or(cfg, "add_bos_token", false, cfg_path);
+    impl->add_eos = json_util::get_bool_or(cfg, "add_eos_token", false, cfg_path);
+    if (auto it = cfg.find("chat_template"); it != cfg.end() && !it->is_null()) {
+      if (it->is_string()) {
+        impl->chat_template = it->get<std::string>();
+      } else if (it->is_array()) {
+        // [{"name": ..., "template": ...}]: the "default" one, else the first.
+        for (const json& t : *it) {
+          if (!t.is_object() || !t.contains("template") || !t["template"].is_string())
+            throw Error(cfg_path + ": chat_template entries must be {\"name\": ..., \"template\": ...}");
+          if (impl->chat_template.empty() || (t.contains("name") && t["name"] == "default"))
+            impl->chat_template = t["template"].get<std::string>();
+        }
+      } else {
+        throw Error(cfg_path + ": 'chat_template' must be a string or a list of named templates");
+      }
+    }
+  }
+  const std::string jinja = dir + "/chat_template.jinja";
+  if (impl->chat_template.empty() && file_exists(jinja)) impl->chat_template = read_file(jinja, "chat template");
+  return Tokenizer(std::move(impl));
+}
+
+void Tokenizer::Impl::push_model_tokens(const std::string& word, TokenSequence& seq, bool with_tokens) const {
+  const size_t before = seq.ids.size();
+  model->tokenize(word, seq.ids);
+  if (with_tokens)
+    for (size_t i = before; i < seq.ids.size(); ++i) seq.tokens.push_back(*model->id_to_token(seq.ids[i]));
+}
+
+void Tokenizer::Impl::encode_sequence(std::string_view text, TokenSequence& seq, bool with_tokens) const {
+  std::string storage;
+  const std::string_view clean = unicode::sanitize_utf8(text, storage);
+  std::vector<Segment> raw, norm;
+  std::vector<Piece> pieces;
+  added->split(clean, false, true, raw);
+  for (Segment& seg : raw) {
+    if (seg.id >= 0) {
+      seq.ids.push_back(seg.id);
+      if (with_tokens) seq.tokens.push_back(std::move(seg.text));
+      continue;
+    }
+    if (normalizer) normalizer->normalize(seg.text);
+    norm.clear();
+    added->split(seg.text, true, seg.at_origin, norm);
+    for (Segment& s : norm) {
+      if (s.id >= 0) {
+        seq.ids.push_back(s.id);
+        if (with_tokens) seq.tokens.push_back(std::move(s.text));
+        continue;
+      }
+      pieces.clear();
+      pieces.push_back(Piece{std::move(s.text), s.at_origin});
+      if (pre_tokenizer) pre_tokenizer->pre_tokenize(pieces);
+      for (const Piece& p : pieces) push_model_tokens(p.text, seq, with_tokens);
+    }
+  }
+  seq.special_tokens_mask.assign(seq.ids.size(), 0);
+}
+
+void Tokenizer::Impl::finish(TokenSequence& seq, bool add_special_tokens, size_t max_length) const {
+  const bool process = add_special_tokens && post_processor;
+  if (max_length > 0) {
+    const size_t added_count = process ? post_processor->added_tokens() : 0;
+    const size_t budget = max_length > added_count ? max_length - added_count : 0;
+    if (seq.ids.size() > budget) {
+      seq.ids.resize(budget);
+      if (!seq.tokens.empty()) seq.tokens.resize(budget);
+      seq.special_tokens_mask.resize(budget);
+    }
+  }
+  if (process) post_processor->process(seq);
+  if (max_length > 0 && seq.ids.size() > max_length) {  // more special tokens than max_length
+    seq.ids.resize(max_length);
+    seq.tokens.resize(std::min(seq.tokens.size(), max_length));
+    seq.special_tokens_mask.resize(max_length);
+  }
+}
+
+Tokenizer::Encoding Tokenizer::encode(std::string_view text, bool add_special_tokens) const {
+  TokenSequence seq;
+  impl_->encode_sequence(text, seq, true);
+  impl_->finish(seq, add_special_tokens, 0);
+  Encoding enc;
+  enc.attention_mask.assign(seq.ids.size(), 1);
+  enc.ids = std::move(seq.ids);
+  enc.tokens = std::move(seq.tokens);
+  enc.special_tokens_mask = std::move(seq.special_tokens_mask);
+  return enc;
+}
+
+std::vector<int32_t> Tokenizer::encode_ids(std::string_view text, bool add_special_tokens) const {
+  TokenSequence seq;
+  impl_->encode_sequence(text, seq, false);
+  if (add_special_tokens && impl_->post_processor) {
+    seq.tokens.assign(seq.ids.size(), std::string());
+    impl_->finish(seq, true, 0);
+  }
+  return std::move(seq.ids);
+}
+
+std::vector<Tokenizer::Encoding> Tokenizer::encode_batch(const std::vector<std::string>& texts,
+                                                         const BatchOptions& options,
+                                                         bool add_special_tokens) const {
+  if (options.truncation && options.max_length == 0)
+    throw Error("tokenizer: encode_batch with truncation needs max_length > 0");
+  std::vector<Encoding> out;
+  out.reserve(texts.size());
+  size_t longest = 0;
+  for (const std::string& text : texts) {
+    TokenSequence seq;
+    impl_->encode_sequence(text, seq, true);
+    impl_->finish(seq, add_special_tokens, options.truncation ? options.max_length : 0);
+    Encoding enc;
+    enc.attention_mask.assign(seq.ids.size(), 1);
+    enc.ids = std::move(seq.ids);
+    enc.tokens = std::move(seq.tokens);
+    enc.special_tokens_mask = std::move(seq.special_tokens_mask);
+    longest = std::max(longest, enc.ids.size());
+    out.push_back(std::move(enc));
+  }
+  if (!options.pad) return out;
+  bool ragged = false;
+  for (const Encoding& e : out) ragged = ragged || e.ids.size() != longest;
+  if (!ragged) return out;
+  const std::optional<int32_t> pad_id = pad_token_id();
+  if (!pad_id)
+    throw Error("tokenizer: cannot pad the batch: the tokenizer has no pad token (set pad_token in "
+                "tokenizer_config.json, or encode with pad = false)");
+  const std::string pad_tok = impl_->pad ? *impl_->pad : impl_->padding_token.value_or(id_to_token(*pad_id).value_or(""));
+  for (Encoding& e : out) {
+    const size_t n = longest - e.ids.size();
+    if (n == 0) continue;
+    auto pad_vec = [&](auto& v, const auto& value) {
+      v.insert(options.pad_left ? v.begin() : v.end(), n, value);
+    };
+    pad_vec(e.ids, *pad_id);
+    pad_vec(e.tokens, pad_tok);
+    pad_vec(e.special_tokens_mask, 1);
+    pad_vec(e.attention_mask, 0);
+  }
+  return out;
+}
+
+std::string Tokenizer::decode(const std::vector<int32_t>& ids, bool skip_special_tokens) const {
+  std::vector<std::string> tokens;
+  tokens.reserve(ids.size());
+  for (int32_t id : ids) {
+    const std::string* tok = nullptr;
+    if (const AddedToken* a = impl_->added->by_id(id))
+      tok = &a->content;
+    else
+      tok = impl_->model->id_to_token(id);
+    if (!tok) continue;
+    if (skip_special_tokens && impl_->special_contents.count(*tok)) continue;
+    tokens.push_back(*tok);
+  }
+  if (!impl_->decoder) {
+    std::string out;
+    for (size_t i = 0; i < tokens.size(); ++i) {
+      if (i) out += ' ';
+      out += tokens[i];
+    }
+    return out;
+  }
+  impl_->decoder->decode_chain(tokens);
+  std::string out;
+  for (const std::string& t : tokens) out += t;
+  return out;
+}
+
+std::optional<int32_t> Tokenizer::token_to_id(std::string_view token) const {
+  if (const AddedToken* a = impl_->added->by_content(token)) return a->id;
+  return impl_->model->token_to_id(token);
+}
+
+std::optional<std::string> Tokenizer::id_to_token(int32_t id) const {
+  if (const AddedToken* a = impl_->added->by_id(id)) return a->content;
+  if (const std::string* t = impl_->model->id_to_token(id)) return *t;
+  return std::nullopt;
+}
+
+size_t Tokenizer::vocab_size(bool with_added) const {
+  return with_added ? impl_->vocab_size_with_added : impl_->model->vocab_size();
+}
+
+bool Tokenizer::is_special_token(int32_t id) const {
+  const AddedToken* a = impl_->added->by_id(id);
+  return a && a->special;
+}
+
+const std::optional<std::string>& Tokenizer::bos_token() const { return impl_->bos; }
+const std::optional<std::string>& Tokenizer::eos_token() const { return impl_->eos; }
+const std::optional<std::string>& Tokenizer::pad_token() const { return impl_->pad; }
+const std::optional<std::string>& Tokenizer::unk_token() const { return impl_->unk; }
+bool Tokenizer::add_bos_token() const { return impl_->add_bos; }
+bool Tokenizer::add_eos_token() const { return impl_->add_eos; }
+const std::string& Tokenizer::chat_template() const { return impl_->chat_template; }
+
+std::optional<int32_t> Tokenizer::pad_token_id() const {
+  if (impl_->pad) {
+    auto id = token_to_id(*impl_->pad);
+    if (!id) throw Error("tokenizer: pad_token '" + *impl_->pad + "' is not in the vocabulary");
+    return id;
+  }
+  return impl_->padding_id;
+}
+
+}  // namespace ragforge::tokenizer

@@ -1,0 +1,86 @@
+// ragforge's tokenizer: reads a Hugging Face tokenizer.json and produces the
+// ids HF `tokenizers` produces (BPE models: byte-level and SentencePiece-style).
+//
+//   auto tok = ragforge::tokenizer::Tokenizer::from_dir("third_party_npm/qwen3");
+//   auto enc = tok.encode("Hello world", /*add_special_tokens=*/false);
+//   std::string text = tok.decode(enc.ids);
+//
+// A Tokenizer is cheap to copy (the loaded model is shared) and safe to use
+// from several threads at once. Loading errors are ragforge::Error naming the
+// file and component.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ragforge::tokenizer {
+
+class Tokenizer {
+ public:
+  // Only tokenizer.json: no bos/eos/pad/unk strings beyond tokenizer.json's own padding.
+  static Tokenizer from_file(const std::string& tokenizer_json);
+  // <dir>/tokenizer.json plus, when present, <dir>/tokenizer_config.json
+  // (bos/eos/pad/unk tokens, add_bos_token, add_eos_token, chat_template) and
+  // <dir>/chat_template.jinja.
+  static Tokenizer from_dir(const std::string& dir);
+
+  struct Encoding {
+    std::vector<int32_t> ids;
+    std::vector<std::string> tokens;
+    std::vector<int32_t> special_tokens_mask;  // 1 for tokens the post-processor or padding added
+    std::vector<int32_t> attention_mask;       // 0 for padding
+  };
+
+  // Invalid UTF-8 is read as Rust's String::from_utf8_lossy does (U+FFFD).
+  // add_special_tokens applies tokenizer.json's post_processor (e.g. Llama's
+  // bos); tokenizer_config.json's add_bos_token is only reported, as in HF.
+  Encoding encode(std::string_view text, bool add_special_tokens = true) const;
+  // Only the ids of encode(), without building the token strings.
+  std::vector<int32_t> encode_ids(std::string_view text, bool add_special_tokens = true) const;
+  // Unknown ids are skipped, as HF does.
+  std::string decode(const std::vector<int32_t>& ids, bool skip_special_tokens = false) const;
+
+  struct BatchOptions {
+    size_t max_length = 0;   // with truncation: the most tokens per encoding, special tokens included
+    bool truncation = false;  // cut from the right to max_length (needs max_length > 0)
+    bool pad = true;          // pad every encoding to the longest of the batch with pad_token()
+    bool pad_left = false;    // padding goes first instead of last
+  };
+  // Padding needs a pad token: tokenizer_config.json's pad_token or
+  // tokenizer.json's padding; without one, padding a ragged batch throws.
+  std::vector<Encoding> encode_batch(const std::vector<std::string>& texts, const BatchOptions& options,
+                                     bool add_special_tokens = true) const;
+
+  // Added tokens first, then the model's vocabulary.
+  std::optional<int32_t> token_to_id(std::string_view token) const;
+  std::optional<std::string> id_to_token(int32_t id) const;
+  // Distinct token strings (model vocabulary plus added tokens not in it), as
+  // HF's get_vocab_size.
+  size_t vocab_size(bool with_added = true) const;
+  // Whether the id is an added token marked special (skipped by decode(..., true)).
+  bool is_special_token(int32_t id) const;
+
+  // From tokenizer_config.json (from_dir); unset when absent or null.
+  const std::optional<std::string>& bos_token() const;
+  const std::optional<std::string>& eos_token() const;
+  const std::optional<std::string>& pad_token() const;
+  const std::optional<std::string>& unk_token() const;
+  std::optional<int32_t> pad_token_id() const;
+  bool add_bos_token() const;
+  bool add_eos_token() const;
+  // The Jinja chat template ("" when none): tokenizer_config.json's
+  // chat_template (the "default" one of a list) or chat_template.jinja.
+  const std::string& chat_template() const;
+
+  struct Impl;
+
+ private:
+  explicit Tokenizer(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
+  std::shared_ptr<const Impl> impl_;
+};
+
+}  // namespace ragforge::tokenizer

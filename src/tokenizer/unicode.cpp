@@ -1,0 +1,200 @@
+#include "tokenizer/unicode.h"
+
+#include <unicode/bytestream.h>
+#include <unicode/casemap.h>
+#include <unicode/normalizer2.h>
+#include <unicode/stringpiece.h>
+#include <unicode/uchar.h>
+
+#include "core/error.h"
+
+namespace ragforge::tokenizer::unicode {
+
+void append_utf8(std::string& out, char32_t cp) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+namespace {
+
+// Length of the well-formed sequence at s[i] (Unicode Table 3-7), or 0 with
+// `valid_prefix` set to how many bytes form a maximal valid prefix (>= 1).
+size_t well_formed_len(std::string_view s, size_t i, size_t& valid_prefix) {
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  if (b0 < 0x80) return 1;
+  size_t need;
+  unsigned char lo = 0x80, hi = 0xBF;
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    need = 1;
+  } else if (b0 == 0xE0) {
+    need = 2, lo = 0xA0;
+  } else if ((b0 >= 0xE1 && b0 <= 0xEC) || b0 == 0xEE || b0 == 0xEF) {
+    need = 2;
+  } else if (b0 == 0xED) {
+    need = 2, hi = 0x9F;
+  } else if (b0 == 0xF0) {
+    need = 3, lo = 0x90;
+  } else if (b0 >= 0xF1 && b0 <= 0xF3) {
+    need = 3;
+  } else if (b0 == 0xF4) {
+    need = 3, hi = 0x8F;
+  } else {
+    valid_prefix = 1;
+    return 0;
+  }
+  for (size_t k = 1; k <= need; ++k) {
+    if (i + k >= s.size()) {
+      valid_prefix = k;
+      return 0;
+    }
+    const auto b = static_cast<unsigned char>(s[i + k]);
+    const unsigned char l = k == 1 ? lo : 0x80, h = k == 1 ? hi : 0xBF;
+    if (b < l || b > h) {
+      valid_prefix = k;
+      return 0;
+    }
+  }
+  return need + 1;
+}
+
+}  // namespace
+
+bool is_valid_utf8(std::string_view in) {
+  size_t i = 0, prefix = 0;
+  while (i < in.size()) {
+    // ASCII fast path, eight bytes at a time.
+    while (i + 8 <= in.size()) {
+      uint64_t w;
+      __builtin_memcpy(&w, in.data() + i, 8);
+      if (w & 0x8080808080808080ULL) break;
+      i += 8;
+    }
+    if (i >= in.size()) break;
+    const size_t n = well_formed_len(in, i, prefix);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+std::string_view sanitize_utf8(std::string_view in, std::string& storage) {
+  if (is_valid_utf8(in)) return in;
+  storage.clear();
+  storage.reserve(in.size() + 16);
+  size_t i = 0;
+  while (i < in.size()) {
+    size_t prefix = 0;
+    const size_t n = well_formed_len(in, i, prefix);
+    if (n) {
+      storage.append(in.data() + i, n);
+      i += n;
+    } else {
+      storage.append("\xEF\xBF\xBD");
+      i += prefix;
+    }
+  }
+  return storage;
+}
+
+bool is_alphanumeric(char32_t c) {
+  if (c < 0x80) return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  return u_hasBinaryProperty(static_cast<UChar32>(c), UCHAR_ALPHABETIC) || is_numeric(c);
+}
+
+bool is_numeric(char32_t c) {
+  if (c < 0x80) return c >= '0' && c <= '9';
+  const int8_t t = u_charType(static_cast<UChar32>(c));
+  return t == U_DECIMAL_DIGIT_NUMBER || t == U_LETTER_NUMBER || t == U_OTHER_NUMBER;
+}
+
+bool is_punctuation(char32_t c) {
+  if (c < 0x80) return (c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126);
+  return (U_GET_GC_MASK(static_cast<UChar32>(c)) & U_GC_P_MASK) != 0;
+}
+
+bool is_word_char(char32_t c) {
+  if (c < 0x80) return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  const auto u = static_cast<UChar32>(c);
+  return u_hasBinaryProperty(u, UCHAR_ALPHABETIC) || (U_GET_GC_MASK(u) & (U_GC_M_MASK | U_GC_ND_MASK | U_GC_PC_MASK)) ||
+         u_hasBinaryProperty(u, UCHAR_JOIN_CONTROL);
+}
+
+namespace {
+
+bool is_ascii(std::string_view s) {
+  for (char c : s)
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
+  return true;
+}
+
+void check(UErrorCode status, const char* what) {
+  if (U_FAILURE(status)) throw Error(std::string("ICU ") + what + " failed: " + u_errorName(status));
+}
+
+}  // namespace
+
+void normalize(std::string& s, NormalForm form) {
+  if (is_ascii(s)) return;  // ASCII is invariant under all four forms
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Normalizer2* n = nullptr;
+  switch (form) {
+    case NormalForm::NFC: n = icu::Normalizer2::getNFCInstance(status); break;
+    case NormalForm::NFD: n = icu::Normalizer2::getNFDInstance(status); break;
+    case NormalForm::NFKC: n = icu::Normalizer2::getNFKCInstance(status); break;
+    case NormalForm::NFKD: n = icu::Normalizer2::getNFKDInstance(status); break;
+  }
+  check(status, "normalizer");
+  if (n->isNormalizedUTF8(icu::StringPiece(s.data(), static_cast<int32_t>(s.size())), status) && U_SUCCESS(status))
+    return;
+  status = U_ZERO_ERROR;
+  std::string out;
+  out.reserve(s.size() + s.size() / 2);
+  icu::StringByteSink<std::string> sink(&out);
+  n->normalizeUTF8(0, icu::StringPiece(s.data(), static_cast<int32_t>(s.size())), sink, nullptr, status);
+  check(status, "normalization");
+  s.swap(out);
+}
+
+void to_lowercase(std::string& s) {
+  if (is_ascii(s)) {
+    for (char& c : s)
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return;
+  }
+  UErrorCode status = U_ZERO_ERROR;
+  std::string out;
+  out.reserve(s.size());
+  icu::StringByteSink<std::string> sink(&out);
+  icu::CaseMap::utf8ToLower("", 0, icu::StringPiece(s.data(), static_cast<int32_t>(s.size())), sink, nullptr,
+                            status);
+  check(status, "lowercasing");
+  s.swap(out);
+}
+
+void strip_accents(std::string& s) {
+  if (is_ascii(s)) return;
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    size_t len;
+    const char32_t c = decode(s, i, len);
+    if ((U_GET_GC_MASK(static_cast<UChar32>(c)) & U_GC_M_MASK) == 0) out.append(s, i, len);
+    i += len;
+  }
+  s.swap(out);
+}
+
+}  // namespace ragforge::tokenizer::unicode
