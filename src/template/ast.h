@@ -42,6 +42,7 @@ struct Expr {
   Kind kind;
   int line = 0;
   int col = 0;
+  int height = 1;  // longest path to a leaf; the parser bounds it so evaluation cannot exhaust the stack
   Value value;
   std::string name;
   ExprPtr a, b, c, d;

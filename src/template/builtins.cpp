@@ -1461,7 +1461,10 @@ Value binary_op(const std::string& op, const Value& a, const Value& b) {
     throw unsupported();
   }
   if (op == "+") {
-    if (a.is_string() && b.is_string()) return Value(a.as_string() + b.as_string());
+    if (a.is_string() && b.is_string()) {
+      Value::check_string_size(a.as_string().size() + b.as_string().size());
+      return Value(a.as_string() + b.as_string());
+    }
     if (a.is_string()) throw OpError("can only concatenate str (not \"" + b.type_name() + "\") to str");
     if (a.is_list() && b.is_list() && a.is_tuple() == b.is_tuple()) {
       ValueList out = a.as_list();
@@ -1478,13 +1481,14 @@ Value binary_op(const std::string& op, const Value& a, const Value& b) {
     if (seq && (count->is_int() || count->is_bool())) {
       int64_t n = std::max<int64_t>(0, count->as_int());
       if (seq->is_string()) {
-        if (n > 0 && seq->as_string().size() * static_cast<size_t>(n) > (size_t{1} << 30))
-          throw OpError("repeated string would exceed 1 GiB");
+        if (n > 0 && static_cast<double>(seq->as_string().size()) * static_cast<double>(n) >
+                         static_cast<double>(Value::kMaxStringBytes))
+          throw OpError("string longer than 256 MiB");
         std::string out;
         for (int64_t k = 0; k < n; ++k) out += seq->as_string();
         return Value(out);
       }
-      if (n > 0 && seq->as_list().size() * static_cast<size_t>(n) > 10000000)
+      if (n > 0 && static_cast<double>(seq->as_list().size()) * static_cast<double>(n) > 1e7)
         throw OpError("repeated list would exceed 10 million items");
       ValueList out;
       for (int64_t k = 0; k < n; ++k) out.insert(out.end(), seq->as_list().begin(), seq->as_list().end());

@@ -10,8 +10,11 @@ namespace ragforge::tmpl {
 namespace {
 
 constexpr int kMaxCallDepth = 100;
+// Nested eval()/exec() frames. Expressions (256 levels) and statements (128)
+// are bounded by the parser; macro recursion is what can reach this.
+constexpr int kMaxNesting = 1500;
 constexpr int64_t kMaxRange = 100000;  // jinja2.sandbox.MAX_RANGE
-constexpr size_t kMaxOutput = size_t{1} << 30;
+constexpr size_t kMaxOutput = Value::kMaxStringBytes;
 
 // Control flow out of a statement: {% break %} / {% continue %}.
 enum class Flow { Normal, Break, Continue };
@@ -66,7 +69,11 @@ class Interpreter {
   std::string run(const Body& body) {
     std::string out;
     out_ = &out;
-    exec_body(body);
+    try {
+      exec_body(body);
+    } catch (const OpError& e) {  // raised outside any expression
+      throw Error(std::string("chat template error: ") + e.what());
+    }
     return out;
   }
 
@@ -206,7 +213,7 @@ class Interpreter {
   // ---- statements ------------------------------------------------------------------
 
   void write(const std::string& s) {
-    if (out_->size() + s.size() > kMaxOutput) throw Error("chat template error: rendered output exceeds 1 GiB");
+    if (out_->size() + s.size() > kMaxOutput) throw Error("chat template error: rendered output exceeds 256 MiB");
     *out_ += s;
   }
 
@@ -240,6 +247,7 @@ class Interpreter {
   };
 
   Flow exec(const Stmt& s) {
+    NestingGuard guard(*this);
     switch (s.kind) {
       case Stmt::Kind::Output:
         write(s.text);
@@ -405,8 +413,21 @@ class Interpreter {
 
   // ---- expressions -------------------------------------------------------------------
 
+  struct NestingGuard {
+    explicit NestingGuard(Interpreter& in) : in_(in) {
+      if (++in_.nesting_ > kMaxNesting) {
+        --in_.nesting_;
+        throw OpError("template recursion too deep (more than " + std::to_string(kMaxNesting) +
+                      " nested evaluations)");
+      }
+    }
+    ~NestingGuard() { --in_.nesting_; }
+    Interpreter& in_;
+  };
+
   Value eval(const Expr& e) {
     try {
+      NestingGuard guard(*this);
       return eval_impl(e);
     } catch (const OpError& err) {
       fail(e, err.what());
@@ -496,7 +517,11 @@ class Interpreter {
       }
       case Expr::Kind::Concat: {
         std::string s;
-        for (const auto& i : e.items) s += eval(*i).str();
+        for (const auto& i : e.items) {
+          std::string part = eval(*i).str();
+          Value::check_string_size(s.size() + part.size());
+          s += part;
+        }
         return Value(std::move(s));
       }
       case Expr::Kind::Compare: {
@@ -602,6 +627,7 @@ class Interpreter {
   std::string* out_ = nullptr;
   Value placeholder_;
   int call_depth_ = 0;
+  int nesting_ = 0;
 };
 
 }  // namespace

@@ -59,13 +59,22 @@ class Lexer {
     throw Error(template_error("syntax error", line, col, msg));
   }
 
+  // Line and column (in code points) of a byte offset. Tokens come in source
+  // order, so counting resumes from the previous answer on the same line.
   std::pair<int, int> line_col(size_t offset) const {
     auto it = std::upper_bound(line_starts_.begin(), line_starts_.end(), offset);
     size_t line_index = static_cast<size_t>(it - line_starts_.begin()) - 1;
-    size_t start = line_starts_[line_index];
+    size_t from = line_starts_[line_index];
     int col = 1;
-    for (size_t i = start; i < offset && i < src_.size(); ++i)
+    if (cache_line_ == line_index && cache_offset_ <= offset) {
+      from = cache_offset_;
+      col = cache_col_;
+    }
+    for (size_t i = from; i < offset && i < src_.size(); ++i)
       if ((static_cast<unsigned char>(src_[i]) & 0xC0) != 0x80) ++col;
+    cache_line_ = line_index;
+    cache_offset_ = offset;
+    cache_col_ = col;
     return {static_cast<int>(line_index) + 1, col};
   }
 
@@ -382,6 +391,9 @@ class Lexer {
 
   std::string src_;
   std::vector<size_t> line_starts_;
+  mutable size_t cache_line_ = static_cast<size_t>(-1);
+  mutable size_t cache_offset_ = 0;
+  mutable int cache_col_ = 1;
   std::vector<Token> tokens_;
 };
 

@@ -13,6 +13,7 @@ namespace ragforge::tmpl {
 namespace {
 
 constexpr int kMaxDepth = 128;
+constexpr int kMaxExprHeight = 256;
 
 using T = Token::Type;
 
@@ -96,6 +97,34 @@ class Parser {
     n->kind = kind;
     n->line = at.line;
     n->col = at.col;
+    return n;
+  }
+
+  // Records the height of a composite expression and rejects trees deeper than
+  // kMaxExprHeight: long operator chains (a + a + ... or x.a.a.a...) parse
+  // iteratively but evaluate recursively.
+  ExprPtr seal(ExprPtr n) {
+    int h = 0;
+    auto see = [&](const ExprPtr& c) {
+      if (c) h = std::max(h, c->height);
+    };
+    see(n->a);
+    see(n->b);
+    see(n->c);
+    see(n->d);
+    for (const auto& c : n->items) see(c);
+    for (const auto& kv : n->kwargs) see(kv.second);
+    for (const auto& kv : n->pairs) {
+      see(kv.first);
+      see(kv.second);
+    }
+    n->height = h + 1;
+    if (n->height > kMaxExprHeight) {
+      Token at;
+      at.line = n->line;
+      at.col = n->col;
+      fail_at(at, "expression nested too deeply (more than 256 levels)");
+    }
     return n;
   }
 
@@ -439,7 +468,7 @@ class Parser {
     }
     auto t = node<Expr>(Expr::Kind::Tuple, start);
     t->items = std::move(items);
-    return t;
+    return seal(std::move(t));
   }
 
   ExprPtr parse_expression() {
@@ -455,7 +484,7 @@ class Parser {
         c->c = parse_expression();
       }
       c->a = std::move(e);
-      e = std::move(c);
+      e = seal(std::move(c));
     }
     return e;
   }
@@ -467,7 +496,7 @@ class Parser {
       next();
       n->a = std::move(left);
       n->b = parse_and();
-      left = std::move(n);
+      left = seal(std::move(n));
     }
     return left;
   }
@@ -479,7 +508,7 @@ class Parser {
       next();
       n->a = std::move(left);
       n->b = parse_not();
-      left = std::move(n);
+      left = seal(std::move(n));
     }
     return left;
   }
@@ -490,7 +519,7 @@ class Parser {
       auto n = node<Expr>(Expr::Kind::Not, cur());
       next();
       n->a = parse_not();
-      return n;
+      return seal(std::move(n));
     }
     return parse_compare();
   }
@@ -523,7 +552,7 @@ class Parser {
     n->items.push_back(std::move(first));
     for (auto& i : items) n->items.push_back(std::move(i));
     n->ops = std::move(ops);
-    return n;
+    return seal(std::move(n));
   }
 
   ExprPtr parse_math1() {
@@ -533,7 +562,7 @@ class Parser {
       n->name = next().text;
       n->a = std::move(left);
       n->b = parse_concat();
-      left = std::move(n);
+      left = seal(std::move(n));
     }
     return left;
   }
@@ -548,7 +577,7 @@ class Parser {
       next();
       n->items.push_back(parse_math2());
     }
-    return n;
+    return seal(std::move(n));
   }
 
   ExprPtr parse_math2() {
@@ -558,7 +587,7 @@ class Parser {
       n->name = next().text;
       n->a = std::move(left);
       n->b = parse_pow();
-      left = std::move(n);
+      left = seal(std::move(n));
     }
     return left;
   }
@@ -570,7 +599,7 @@ class Parser {
       n->name = next().text;
       n->a = std::move(left);
       n->b = parse_unary(true);
-      left = std::move(n);
+      left = seal(std::move(n));
     }
     return left;
   }
@@ -582,7 +611,7 @@ class Parser {
       auto u = node<Expr>(Expr::Kind::Unary, cur());
       u->name = next().text;
       u->a = parse_unary(false);
-      n = std::move(u);
+      n = seal(std::move(u));
     } else {
       n = parse_primary();
     }
@@ -641,7 +670,7 @@ class Parser {
             n->items.push_back(parse_expression());
           }
           next();
-          return n;
+          return seal(std::move(n));
         }
         if (t.text == "{") {
           next();
@@ -654,7 +683,7 @@ class Parser {
             n->pairs.emplace_back(std::move(k), parse_expression());
           }
           next();
-          return n;
+          return seal(std::move(n));
         }
         break;
       default:
@@ -675,20 +704,20 @@ class Parser {
           a->a = std::move(n);
           a->name = attr.text;
           next();
-          n = std::move(a);
+          n = seal(std::move(a));
         } else if (attr.type == T::Int) {
           auto a = node<Expr>(Expr::Kind::Item, t);
           a->a = std::move(n);
           a->b = node<Expr>(Expr::Kind::Literal, attr);
           a->b->value = Value(attr.int_value);
           next();
-          n = std::move(a);
+          n = seal(std::move(a));
         } else {
           fail("expected an attribute name after '.', got " + describe(attr));
         }
       } else if (t.text == "[") {
         next();
-        n = parse_subscript(std::move(n), t);
+        n = seal(parse_subscript(std::move(n), t));
         expect_op("]");
       } else if (t.text == "(") {
         auto c = node<Expr>(Expr::Kind::Call, t);
@@ -696,7 +725,7 @@ class Parser {
         c->col = n->col;
         c->a = std::move(n);
         parse_call_args(*c);
-        n = std::move(c);
+        n = seal(std::move(c));
       } else {
         return n;
       }
@@ -770,7 +799,7 @@ class Parser {
     for (;;) {
       if (is_op("|")) {
         next();
-        n = parse_one_filter(std::move(n));
+        n = seal(parse_one_filter(std::move(n)));
       } else if (is_name("is")) {
         const Token& at = cur();
         next();
@@ -796,12 +825,12 @@ class Parser {
           ExprPtr arg = parse_primary();
           t->items.push_back(parse_postfix(std::move(arg)));
         }
-        n = std::move(t);
+        n = seal(std::move(t));
       } else if (is_op("(")) {
         auto c = node<Expr>(Expr::Kind::Call, cur());
         c->a = std::move(n);
         parse_call_args(*c);
-        n = std::move(c);
+        n = seal(std::move(c));
       } else {
         return n;
       }

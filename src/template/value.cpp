@@ -145,7 +145,7 @@ std::string python_float_repr(double v) {
 
 Value Value::undefined(std::string hint) {
   Value v;
-  v.s_ = std::move(hint);
+  if (!hint.empty()) v.s_ = std::make_shared<const std::string>(std::move(hint));
   return v;
 }
 Value Value::none() {
@@ -156,18 +156,48 @@ Value Value::none() {
 Value::Value(bool b) : kind_(Kind::Bool), b_(b) {}
 Value::Value(int64_t i) : kind_(Kind::Int), i_(i) {}
 Value::Value(double f) : kind_(Kind::Float), f_(f) {}
-Value::Value(std::string s) : kind_(Kind::String), s_(std::move(s)) {}
-Value::Value(ValueList items, bool tuple)
-    : kind_(Kind::List), tuple_(tuple), list_(std::make_shared<const ValueList>(std::move(items))) {}
+Value::Value(std::string s) : kind_(Kind::String) {
+  check_string_size(s.size());
+  if (!s.empty()) s_ = std::make_shared<const std::string>(std::move(s));
+}
+
+const std::string& Value::empty_string() {
+  static const std::string empty;
+  return empty;
+}
+
+void Value::check_string_size(size_t bytes) {
+  if (bytes > kMaxStringBytes) throw OpError("string longer than 256 MiB");
+}
+namespace {
+int nested_depth(int child_max) {
+  if (child_max + 1 > Value::kMaxDepth)
+    throw OpError("value nested more than " + std::to_string(Value::kMaxDepth) + " levels deep");
+  return child_max + 1;
+}
+}  // namespace
+
+Value::Value(ValueList items, bool tuple) : kind_(Kind::List), tuple_(tuple) {
+  int d = 0;
+  for (const auto& item : items) d = std::max(d, item.depth_);
+  depth_ = nested_depth(d);
+  list_ = std::make_shared<const ValueList>(std::move(items));
+}
 Value Value::dict(ValueDict d) {
   Value v;
   v.kind_ = Kind::Dict;
+  int depth = 0;
+  for (const auto& [k, x] : d.entries) depth = std::max({depth, k.depth_, x.depth_});
+  v.depth_ = nested_depth(depth);
   v.dict_ = std::make_shared<ValueDict>(std::move(d));
   return v;
 }
 Value Value::namespace_(ValueDict attrs) {
   Value v;
   v.kind_ = Kind::Namespace;
+  int depth = 0;
+  for (const auto& [k, x] : attrs.entries) depth = std::max({depth, k.depth_, x.depth_});
+  v.depth_ = nested_depth(depth);
   v.dict_ = std::make_shared<ValueDict>(std::move(attrs));
   return v;
 }
@@ -264,7 +294,7 @@ bool Value::truthy() const {
     case Kind::Float:
       return f_ != 0.0;
     case Kind::String:
-      return !s_.empty();
+      return !as_string().empty();
     case Kind::List:
       return !list_->empty();
     case Kind::Dict:
@@ -303,7 +333,7 @@ std::string Value::type_name() const {
 }
 
 void Value::require_defined() const {
-  if (kind_ == Kind::Undefined) throw OpError(s_.empty() ? "value is undefined" : s_);
+  if (kind_ == Kind::Undefined) throw OpError(s_ ? *s_ : std::string("value is undefined"));
 }
 
 namespace {
@@ -358,13 +388,27 @@ std::string Value::str() const {
     case Kind::Undefined:
       return "";
     case Kind::String:
-      return s_;
+      return as_string();
     default:
       return repr();
   }
 }
 
-std::string Value::repr() const {
+std::string Value::repr() const { return repr_impl(*this, 0); }
+
+std::string repr_impl(const Value& v, int depth) {
+  using Kind = Value::Kind;
+  // Namespaces are mutable and may contain themselves; Python prints such
+  // cycles as '...', which this bound approximates without tracking identity.
+  if (depth > Value::kMaxDepth) return "...";
+  const auto& kind_ = v.kind_;
+  const auto& b_ = v.b_;
+  const auto& i_ = v.i_;
+  const auto& f_ = v.f_;
+  const auto& tuple_ = v.tuple_;
+  const auto& list_ = v.list_;
+  const auto& dict_ = v.dict_;
+  const auto& fn_ = v.fn_;
   switch (kind_) {
     case Kind::Undefined:
       return "Undefined";
@@ -377,12 +421,12 @@ std::string Value::repr() const {
     case Kind::Float:
       return python_float_repr(f_);
     case Kind::String:
-      return repr_string(s_);
+      return repr_string(v.as_string());
     case Kind::List: {
       std::string out = tuple_ ? "(" : "[";
       for (size_t k = 0; k < list_->size(); ++k) {
         if (k) out += ", ";
-        out += (*list_)[k].repr();
+        out += repr_impl((*list_)[k], depth + 1);
       }
       if (tuple_ && list_->size() == 1) out += ",";
       out += tuple_ ? ")" : "]";
@@ -392,10 +436,10 @@ std::string Value::repr() const {
     case Kind::Namespace: {
       std::string out = kind_ == Kind::Namespace ? "<Namespace {" : "{";
       bool first = true;
-      for (const auto& [k, v] : dict_->entries) {
+      for (const auto& [key, val] : dict_->entries) {
         if (!first) out += ", ";
         first = false;
-        out += k.repr() + ": " + v.repr();
+        out += repr_impl(key, depth + 1) + ": " + repr_impl(val, depth + 1);
       }
       out += kind_ == Kind::Namespace ? "}>" : "}";
       return out;

@@ -78,16 +78,22 @@ class Value {
   bool is_mapping() const { return kind_ == Kind::Dict || kind_ == Kind::Namespace; }
   bool is_callable() const { return kind_ == Kind::Callable; }
 
+  // Containers nest at most this deep (JSON input at most 512 levels).
+  static constexpr int kMaxDepth = 1000;
+  // Strings (and the rendered output) are at most 256 MiB.
+  static constexpr size_t kMaxStringBytes = size_t{256} << 20;
+  static void check_string_size(size_t bytes);
+
   bool as_bool() const { return b_; }
   int64_t as_int() const { return kind_ == Kind::Bool ? (b_ ? 1 : 0) : i_; }
   double as_float() const;  // Int, Float or Bool
-  const std::string& as_string() const { return s_; }
+  const std::string& as_string() const { return s_ ? *s_ : empty_string(); }
   const ValueList& as_list() const { return *list_; }
   const ValueDict& as_dict() const { return *dict_; }
   ValueDict& namespace_attrs() const { return *dict_; }
   const Callable& as_callable() const { return *fn_; }
   // For Undefined: what was looked up, for the error message ("'x' is undefined").
-  const std::string& undefined_hint() const { return s_; }
+  const std::string& undefined_hint() const { return as_string(); }
 
   bool truthy() const;
   std::string str() const;   // Python str(); Undefined prints as ""
@@ -109,12 +115,15 @@ class Value {
   void require_defined() const;
 
  private:
+  friend std::string repr_impl(const Value& v, int depth);
   Kind kind_ = Kind::Undefined;
   bool tuple_ = false;
+  int depth_ = 0;  // container nesting, bounded so copies and destruction cannot exhaust the stack
   bool b_ = false;
   int64_t i_ = 0;
   double f_ = 0.0;
-  std::string s_;
+  std::shared_ptr<const std::string> s_;  // strings and Undefined hints; shared, as copies are frequent
+  static const std::string& empty_string();
   std::shared_ptr<const ValueList> list_;
   std::shared_ptr<ValueDict> dict_;
   std::shared_ptr<const Callable> fn_;
