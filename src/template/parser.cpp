@@ -133,6 +133,16 @@ class Parser {
   // Parses until a block tag whose name is in `end_names` (left unconsumed: the
   // cursor stays on that name). `opener` is the tag that began this body.
   Body subparse(const std::set<std::string>& end_names, const Token* opener) {
+    struct OpenBlock {
+      OpenBlock(Parser& p, const Token* opener, const std::set<std::string>& ends) : p_(p), active_(opener != nullptr) {
+        if (active_) p_.open_.emplace_back(opener, &ends);
+      }
+      ~OpenBlock() {
+        if (active_) p_.open_.pop_back();
+      }
+      Parser& p_;
+      bool active_;
+    } open_block(*this, opener, end_names);
     Body body;
     for (;;) {
       const Token& t = cur();
@@ -165,12 +175,11 @@ class Parser {
         }
         case T::Eof: {
           if (opener) {
-            std::string want;
-            for (const auto& n : end_names) {
-              if (n == "else" || n == "elif") continue;
-              want += (want.empty() ? "'" : " or '") + n + "'";
-            }
-            fail_at(*opener, "unclosed '" + opener->text + "' tag: reached the end of the template looking for " + want);
+            std::set<std::string> closing;
+            for (const auto& n : end_names)
+              if (n != "else" && n != "elif") closing.insert(n);
+            fail_at(*opener, "unclosed '" + opener->text + "' tag: reached the end of the template looking for " +
+                                 expected_names(closing));
           }
           return body;
         }
@@ -203,7 +212,27 @@ class Parser {
     static const std::set<std::string> unsupported = {"extends", "block", "include", "import", "from", "do",
                                                       "autoescape", "trans"};
     if (unsupported.count(n)) fail("tag '" + n + "' is not supported in chat templates");
-    fail("unknown tag '" + n + "' (or a closing tag without its opening tag)");
+    static const std::set<std::string> closers = {"endif", "endfor", "endset", "endmacro", "endcall", "endfilter",
+                                                  "endwith", "endgeneration", "endraw", "else", "elif"};
+    if (closers.count(n)) {
+      if (open_.empty()) fail("unexpected '" + n + "': there is no open block for it to close");
+      const auto& [opener, ends] = open_.back();
+      fail("unexpected '" + n + "': the innermost open block is '" + opener->text + "' (line " +
+           std::to_string(opener->line) + ", column " + std::to_string(opener->col) + "), which ends with " +
+           expected_names(*ends));
+    }
+    fail("unknown tag '" + n + "'");
+  }
+
+  static std::string expected_names(const std::set<std::string>& names) {
+    std::string out;
+    size_t i = 0;
+    for (const auto& n : names) {
+      if (i) out += i + 1 == names.size() ? " or " : ", ";
+      out += "'" + n + "'";
+      ++i;
+    }
+    return out;
   }
 
   // Consumes the end tag whose name the cursor is on (after subparse returned).
@@ -841,6 +870,7 @@ class Parser {
   size_t pos_ = 0;
   int depth_ = 0;
   int loop_depth_ = 0;
+  std::vector<std::pair<const Token*, const std::set<std::string>*>> open_;  // blocks being parsed
 };
 
 }  // namespace
