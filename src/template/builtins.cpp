@@ -459,9 +459,12 @@ bool parse_py_float(const std::string& text, double& out) {
 std::string percent_format(const std::string& fmt, const Value& args_value) {
   ValueList args;
   const ValueDict* mapping = nullptr;
+  // Python: a tuple spreads over the conversions; anything else is one
+  // argument, and a dict or list (a "mapping" to Python) may go unused.
+  bool mapping_like = args_value.is_dict() || (args_value.is_list() && !args_value.is_tuple());
   if (args_value.is_tuple()) args = args_value.as_list();
-  else if (args_value.is_dict()) mapping = &args_value.as_dict();
   else args.push_back(args_value);
+  if (args_value.is_dict()) mapping = &args_value.as_dict();
   size_t next_arg = 0;
   std::string out;
   for (size_t i = 0; i < fmt.size(); ++i) {
@@ -498,7 +501,6 @@ std::string percent_format(const std::string& fmt, const Value& args_value) {
       continue;
     }
     if (!arg) {
-      if (mapping) throw OpError("format requires a mapping");
       if (next_arg >= args.size()) throw OpError("not enough arguments for format string");
       arg = &args[next_arg++];
     }
@@ -567,7 +569,8 @@ std::string percent_format(const std::string& fmt, const Value& args_value) {
         throw OpError(std::string("unsupported format character '") + conv + "'");
     }
   }
-  if (!mapping && next_arg < args.size()) throw OpError("not all arguments converted during string formatting");
+  if (!mapping_like && next_arg < args.size())
+    throw OpError("not all arguments converted during string formatting");
   return out;
 }
 
@@ -671,6 +674,7 @@ Value select_impl(const std::string& fname, const Value& seq, CallArgs& a, bool 
   test_args.kwargs = a.kwargs;
   if (!test.empty() && !has_test(test)) throw OpError("no test named '" + test + "'");
   ValueList out;
+  if (!seq.truthy()) return Value(std::move(out));  // jinja2 skips a falsy sequence
   for (const auto& item : iterate(seq)) {
     Value x = by_attr ? attr_path(item, attribute) : item;
     bool r;
@@ -802,6 +806,7 @@ const std::unordered_map<std::string, FilterFn>& filters() {
     f["float"] = [](const Value& v, CallArgs& a) {
       Params p = bind("float", a, {"default"});
       Value dflt = p.has(0) ? p[0] : Value(0.0);
+      v.require_defined();
       if (v.is_number()) return Value(v.as_float());
       double d;
       if (v.is_string() && parse_py_float(v.as_string(), d)) return Value(d);
@@ -824,7 +829,9 @@ const std::unordered_map<std::string, FilterFn>& filters() {
                                  : std::string(4, ' ');
       bool first = p.has(1) && p[1].truthy();
       bool blank = p.has(2) && p[2].truthy();
-      std::string s = v.str();
+      v.require_defined();
+      if (!v.is_string()) throw OpError("indent() needs a string, not " + v.type_name());
+      std::string s = v.as_string();
       // jinja2: s += "\n"; lines = s.splitlines(); rv = "\n".join(indented lines[1:]) ...
       std::vector<std::string> lines;
       {
@@ -849,6 +856,7 @@ const std::unordered_map<std::string, FilterFn>& filters() {
       Params p = bind("int", a, {"default", "base"});
       Value dflt = p.has(0) ? p[0] : Value(int64_t{0});
       int base = p.has(1) ? static_cast<int>(need_int("int", p[1])) : 10;
+      v.require_defined();
       if (v.is_bool() || v.is_int()) return Value(v.as_int());
       if (v.is_float()) {
         double d = v.as_float();
@@ -902,6 +910,7 @@ const std::unordered_map<std::string, FilterFn>& filters() {
     };
     f["map"] = [](const Value& v, CallArgs& a) {
       ValueList out;
+      if (!v.truthy()) return Value(std::move(out));  // jinja2 skips a falsy sequence
       bool by_attr = false;
       Value attribute, dflt;
       for (auto& [k, x] : a.kwargs) {
@@ -1054,6 +1063,8 @@ const std::unordered_map<std::string, FilterFn>& filters() {
 
 // ---- tests ----------------------------------------------------------------------
 
+Value str_method(const std::string& s, const std::string& name, CallArgs& a);
+
 using TestFn = std::function<bool(const Value&, CallArgs&)>;
 
 const Value& one_arg(const std::string& name, CallArgs& a) {
@@ -1078,14 +1089,18 @@ const std::unordered_map<std::string, TestFn>& tests() {
     t["iterable"] = [](const Value& v, CallArgs&) {
       return v.is_undefined() || v.is_string() || v.is_list() || v.is_dict();
     };
-    t["sequence"] = [](const Value& v, CallArgs&) { return v.is_string() || v.is_list() || v.is_dict(); };
-    t["callable"] = [](const Value& v, CallArgs&) { return v.is_callable(); };
-    t["odd"] = [](const Value& v, CallArgs&) { return py_mod(need_int("odd", v), 2) == 1; };
-    t["even"] = [](const Value& v, CallArgs&) { return py_mod(need_int("even", v), 2) == 0; };
+    // jinja2 checks len() and __getitem__, which Undefined also has.
+    t["sequence"] = [](const Value& v, CallArgs&) {
+      return v.is_undefined() || v.is_string() || v.is_list() || v.is_dict();
+    };
+    // Undefined defines __call__ (it raises when called), so Python calls it callable.
+    t["callable"] = [](const Value& v, CallArgs&) { return v.is_callable() || v.is_undefined(); };
+    // value % 2 == 1 / == 0, with Python's % (floats included).
+    t["odd"] = [](const Value& v, CallArgs&) { return values_equal(binary_op("%", v, Value(int64_t{2})), Value(int64_t{1})); };
+    t["even"] = [](const Value& v, CallArgs&) { return values_equal(binary_op("%", v, Value(int64_t{2})), Value(int64_t{0})); };
     t["divisibleby"] = [](const Value& v, CallArgs& a) {
       const Value& n = one_arg("divisibleby", a);
-      if (v.is_float() || n.is_float()) return py_fmod(v.as_float(), n.as_float()) == 0.0;
-      return py_mod(need_int("divisibleby", v), need_int("divisibleby", n)) == 0;
+      return values_equal(binary_op("%", v, n), Value(int64_t{0}));
     };
     t["eq"] = [](const Value& v, CallArgs& a) { return values_equal(v, one_arg("eq", a)); };
     t["equalto"] = t["eq"];
@@ -1110,8 +1125,15 @@ const std::unordered_map<std::string, TestFn>& tests() {
       if (v.is_bool()) return v.as_bool() == o.as_bool();
       return values_equal(v, o) && (v.is_int() || v.is_string());
     };
-    t["lower"] = [](const Value& v, CallArgs&) { return v.is_string() && str_lower(v.as_string()) == v.as_string(); };
-    t["upper"] = [](const Value& v, CallArgs&) { return v.is_string() && str_upper(v.as_string()) == v.as_string(); };
+    // str(value).islower() / .isupper()
+    t["lower"] = [](const Value& v, CallArgs& a) {
+      CallArgs none;
+      return str_method(v.str(), "islower", none).as_bool();
+    };
+    t["upper"] = [](const Value& v, CallArgs& a) {
+      CallArgs none;
+      return str_method(v.str(), "isupper", none).as_bool();
+    };
     t["escaped"] = [](const Value&, CallArgs&) { return false; };
     t["filter"] = [](const Value& v, CallArgs&) { return v.is_string() && has_filter(v.as_string()); };
     t["test"] = [](const Value& v, CallArgs&) { return v.is_string() && has_test(v.as_string()); };
@@ -1407,6 +1429,8 @@ bool contains(const Value& container, const Value& item) {
         if (values_equal(x, item)) return true;
       return false;
     case Value::Kind::Dict:
+      if ((item.is_list() && !item.is_tuple()) || item.is_mapping())
+        throw OpError("unhashable type: '" + item.type_name() + "'");
       return container.as_dict().find(item) != nullptr;
     case Value::Kind::Undefined:
       return false;

@@ -819,8 +819,6 @@ class Parser {
     }
     f->a = std::move(operand);
     if (is_op("(")) parse_call_args(*f);
-    // Like jinja2, an unknown filter fails when the template is compiled.
-    if (!has_filter(f->name)) fail_at(at, "no filter named '" + f->name + "'");
     return f;
   }
 
@@ -842,7 +840,6 @@ class Parser {
           next();
           t->name += "." + expect_name();
         }
-        if (!has_test(t->name)) fail_at(at, "no test named '" + t->name + "'");
         t->a = std::move(n);
         const Token& c = cur();
         if (is_op("(")) {
@@ -875,6 +872,67 @@ class Parser {
 
 }  // namespace
 
-Body parse_template(const std::string& source) { return Parser(tokenize(source)).parse(); }
+// Like jinja2's compiler, an unknown filter or test is an error when the
+// template is parsed, unless it sits in an {% if %} or an inline if-expression
+// ("soft" context: `{% if 'x' is filter %}` guards), where it fails only when
+// evaluated.
+void check_names(const Expr& e, bool soft) {
+  bool inner_soft = soft || e.kind == Expr::Kind::Cond;
+  if (!soft && e.kind == Expr::Kind::Filter && !has_filter(e.name))
+    throw Error(template_error("syntax error", e.line, e.col, "no filter named '" + e.name + "'"));
+  if (!soft && e.kind == Expr::Kind::Test && !has_test(e.name))
+    throw Error(template_error("syntax error", e.line, e.col, "no test named '" + e.name + "'"));
+  for (const ExprPtr* c : {&e.a, &e.b, &e.c, &e.d})
+    if (*c) check_names(**c, inner_soft);
+  for (const auto& c : e.items) check_names(*c, inner_soft);
+  for (const auto& kv : e.kwargs) check_names(*kv.second, inner_soft);
+  for (const auto& kv : e.pairs) {
+    check_names(*kv.first, inner_soft);
+    check_names(*kv.second, inner_soft);
+  }
+}
+
+void check_names(const Body& body, bool soft) {
+  for (const auto& s : body) {
+    auto expr = [&](const ExprPtr& e, bool sft) {
+      if (e) check_names(*e, sft);
+    };
+    switch (s->kind) {
+      case Stmt::Kind::If:
+        for (const auto& [cond, branch] : s->branches) {
+          check_names(*cond, true);
+          check_names(branch, true);
+        }
+        check_names(s->else_body, true);
+        break;
+      case Stmt::Kind::For:
+        expr(s->expr, soft);
+        expr(s->cond, false);
+        check_names(s->body, false);
+        check_names(s->else_body, false);
+        break;
+      case Stmt::Kind::Macro:
+      case Stmt::Kind::CallBlock:
+      case Stmt::Kind::FilterBlock:
+      case Stmt::Kind::SetBlock:
+      case Stmt::Kind::With:
+        for (const auto& p : s->params) expr(p.default_value, false);
+        for (const auto& [target, value] : s->assigns) expr(value, soft);
+        expr(s->expr, soft);
+        check_names(s->body, false);
+        break;
+      default:
+        expr(s->target, soft);
+        expr(s->expr, soft);
+        check_names(s->body, soft);
+    }
+  }
+}
+
+Body parse_template(const std::string& source) {
+  Body body = Parser(tokenize(source)).parse();
+  check_names(body, false);
+  return body;
+}
 
 }  // namespace ragforge::tmpl

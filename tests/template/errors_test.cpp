@@ -51,11 +51,16 @@ TEST(ChatTemplateErrors, SyntaxErrorsNameLineAndColumn) {
   EXPECT_EQ(error_of("{% extends 'base.html' %}"),
             "chat template syntax error at line 1, column 4: tag 'extends' is not supported in chat templates");
   // Unknown filters and tests fail when the template is parsed, as in jinja2,
-  // even in a branch that never runs.
-  EXPECT_EQ(error_of("{% if false %}{{ x | no_such_filter }}{% endif %}"),
-            "chat template syntax error at line 1, column 22: no filter named 'no_such_filter'");
+  // even where they never run; inside {% if %} and inline ifs they fail only
+  // when evaluated.
+  EXPECT_EQ(error_of("{% for m in [] %}{{ x | no_such_filter }}{% endfor %}"),
+            "chat template syntax error at line 1, column 25: no filter named 'no_such_filter'");
   EXPECT_EQ(error_of("{{ x is no_such_test }}"),
             "chat template syntax error at line 1, column 6: no test named 'no_such_test'");
+  EXPECT_EQ(error_of("{% if false %}{{ x | no_such_filter }}{% endif %}ok"), "no error; rendered: ok");
+  EXPECT_EQ(error_of("{{ 1 if true else x | no_such_filter }}"), "no error; rendered: 1");
+  EXPECT_EQ(error_of("{% if true %}{{ x | no_such_filter }}{% endif %}"),
+            "chat template error at line 1, column 21: no filter named 'no_such_filter'");
   EXPECT_EQ(error_of("{% break %}"),
             "chat template syntax error at line 1, column 4: 'break' is only allowed inside a for loop");
 }
