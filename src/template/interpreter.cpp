@@ -66,6 +66,19 @@ class Interpreter {
     frame_ = root_;
   }
 
+  // Macros close over the frame that defines them (and usually live in it),
+  // and namespaces may hold themselves: reference cycles. Nothing outlives a
+  // render, so emptying those frames and namespaces here frees everything.
+  ~Interpreter() {
+    for (auto& weak : closure_frames_)
+      if (auto f = weak.lock()) f->vars.clear();
+    for (auto& weak : *namespaces_)
+      if (auto ns = weak.lock()) ns->entries.clear();
+    root_->vars.clear();
+  }
+  Interpreter(const Interpreter&) = delete;
+  Interpreter& operator=(const Interpreter&) = delete;
+
   std::string run(const Body& body) {
     std::string out;
     out_ = &out;
@@ -113,14 +126,16 @@ class Interpreter {
       for (int64_t i = 0; i < count; ++i) items.emplace_back(start + i * step);
       return Value(std::move(items));
     });
-    g["namespace"] = Value::function("namespace", [](CallArgs& a) {
+    g["namespace"] = Value::function("namespace", [namespaces = namespaces_](CallArgs& a) {
       ValueDict attrs;
       for (const auto& v : a.args) {
         if (!v.is_dict()) throw OpError("namespace() positional arguments must be dicts, not " + v.type_name());
         for (const auto& kv : v.as_dict().entries) attrs.set(kv.first, kv.second);
       }
       for (auto& [k, v] : a.kwargs) attrs.set(Value(k), v);
-      return Value::namespace_(std::move(attrs));
+      Value ns = Value::namespace_(std::move(attrs));
+      namespaces->push_back(ns.namespace_handle());
+      return ns;
     });
     g["dict"] = Value::function("dict", [](CallArgs& a) {
       ValueDict d;
@@ -358,6 +373,7 @@ class Interpreter {
   // A macro (or the caller of a {% call %} block) as a callable value.
   Value make_macro(const Stmt& m, std::shared_ptr<Frame> closure, const std::string& name) {
     const Stmt* mp = &m;
+    closure_frames_.push_back(closure);
     return Value::function(name, [this, mp, closure, name](CallArgs& a) { return call_macro(*mp, closure, name, a); });
   }
 
@@ -628,6 +644,9 @@ class Interpreter {
   Value placeholder_;
   int call_depth_ = 0;
   int nesting_ = 0;
+  std::vector<std::weak_ptr<Frame>> closure_frames_;
+  std::shared_ptr<std::vector<std::weak_ptr<ValueDict>>> namespaces_ =
+      std::make_shared<std::vector<std::weak_ptr<ValueDict>>>();
 };
 
 }  // namespace

@@ -91,6 +91,7 @@ class Value {
   const ValueList& as_list() const { return *list_; }
   const ValueDict& as_dict() const { return *dict_; }
   ValueDict& namespace_attrs() const { return *dict_; }
+  std::weak_ptr<ValueDict> namespace_handle() const { return dict_; }
   const Callable& as_callable() const { return *fn_; }
   // For Undefined: what was looked up, for the error message ("'x' is undefined").
   const std::string& undefined_hint() const { return as_string(); }
