@@ -56,7 +56,11 @@ int run_chat_template(const ChatTemplateOptions& opts) {
         if (!in["add_generation_prompt"].is_boolean()) throw Error(where + "\"add_generation_prompt\" must be true or false");
         add_generation_prompt = in["add_generation_prompt"].get<bool>();
       }
+      // transformers also hands the template the tokenizer's other special
+      // tokens (those that are set); the line's own keys take precedence.
       ordered_json vars = ordered_json::object();
+      if (tok.pad_token()) vars["pad_token"] = *tok.pad_token();
+      if (tok.unk_token()) vars["unk_token"] = *tok.unk_token();
       for (auto it = in.begin(); it != in.end(); ++it)
         if (it.key() != "messages" && it.key() != "add_generation_prompt") vars[it.key()] = it.value();
       std::string text;
