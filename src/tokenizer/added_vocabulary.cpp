@@ -51,7 +51,7 @@ AddedVocabulary::AddedVocabulary(std::vector<AddedToken> tokens, const Normalize
     by_content_.emplace(t.content, i);
     if (t.normalized) {
       std::string content = t.content;
-      if (normalizer) normalizer->normalize(content);
+      if (normalizer) normalizer->normalize_text(content);
       normalized_.add(content, int32_t(i));
     } else {
       raw_.add(t.content, int32_t(i));

@@ -12,7 +12,7 @@ namespace {
 
 using json_util::json;
 
-constexpr size_t kCacheCapacity = 1 << 18;  // words; the cache is cleared when full
+constexpr size_t kCacheCapacity = 1 << 17;  // words; the cache is cleared when full
 constexpr size_t kMaxCachedWordBytes = 256;  // as HF
 
 struct Merge {
@@ -60,28 +60,92 @@ struct BpeModel::MergeTable {
   }
 };
 
+// Word -> ids without allocating on look-up: an open-addressing table over
+// one string arena and one id arena. Cleared when full.
+class BpeModel::WordCache {
+ public:
+  WordCache() : slots_(kCacheCapacity * 2) {}
+
+  static uint64_t hash(std::string_view w) { return hash_bytes(w); }
+
+  bool find(std::string_view w, uint64_t h, std::vector<int32_t>& out) const {
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      const Slot& s = slots_[i];
+      if (s.key_len == kEmpty) return false;
+      if (s.hash == h && s.key_len == w.size() && keys_.compare(s.key_off, s.key_len, w.data(), w.size()) == 0) {
+        out.insert(out.end(), ids_.begin() + std::ptrdiff_t(s.ids_off),
+                   ids_.begin() + std::ptrdiff_t(s.ids_off + s.ids_len));
+        return true;
+      }
+    }
+  }
+
+  void insert(std::string_view w, uint64_t h, const int32_t* ids, size_t n) {
+    if (count_ >= kCacheCapacity) clear();
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      Slot& s = slots_[i];
+      if (s.key_len == kEmpty) {
+        s = Slot{h, uint32_t(keys_.size()), uint32_t(w.size()), uint32_t(ids_.size()), uint32_t(n)};
+        keys_.append(w.data(), w.size());
+        ids_.insert(ids_.end(), ids, ids + n);
+        ++count_;
+        return;
+      }
+      if (s.hash == h && s.key_len == w.size() && keys_.compare(s.key_off, s.key_len, w.data(), w.size()) == 0)
+        return;  // another thread got there first
+    }
+  }
+
+ private:
+  static constexpr uint32_t kEmpty = ~uint32_t{0};
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t key_off = 0, key_len = kEmpty, ids_off = 0, ids_len = 0;
+  };
+  void clear() {
+    std::fill(slots_.begin(), slots_.end(), Slot{});
+    keys_.clear();
+    ids_.clear();
+    count_ = 0;
+  }
+  std::vector<Slot> slots_;
+  std::string keys_;
+  std::vector<int32_t> ids_;
+  size_t count_ = 0;
+};
+
 BpeModel::~BpeModel() = default;
 
-BpeModel::BpeModel(const json& model, const std::string& where) {
+BpeModel::BpeModel(const json& model, const std::string& where) : cache_(std::make_unique<WordCache>()) {
   const json& vocab = json_util::field(model, "vocab", where);
   if (!vocab.is_object()) json_util::fail(where, "'vocab' must be an object of token -> id");
+  std::vector<std::pair<const std::string*, int32_t>> entries;
+  entries.reserve(vocab.size());
   int32_t max_id = -1;
   for (auto it = vocab.begin(); it != vocab.end(); ++it) {
-    if (!it.value().is_number_integer() || it.value().get<int64_t>() < 0 || it.value().get<int64_t>() > INT32_MAX)
+    const json& v = it.value();
+    if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > INT32_MAX)
       json_util::fail(where, "vocab id of '" + it.key() + "' must be a non-negative integer");
-    max_id = std::max(max_id, it.value().get<int32_t>());
+    const auto id = v.get<int32_t>();
+    entries.emplace_back(&it.key(), id);
+    max_id = std::max(max_id, id);
   }
+  if (max_id >= (int32_t{1} << 26))
+    json_util::fail(where, "vocab id " + std::to_string(max_id) + " is too large (ids must be below 2^26)");
   id_to_token_.resize(size_t(max_id + 1));
   has_id_.assign(size_t(max_id + 1), false);
-  for (auto it = vocab.begin(); it != vocab.end(); ++it) {
-    const auto id = it.value().get<int32_t>();
-    id_to_token_[size_t(id)] = it.key();
+  vocab_.reserve(entries.size());
+  for (const auto& [key, id] : entries) {
+    if (has_id_[size_t(id)]) {
+      extra_keys_.push_back(*key);
+      vocab_.insert(extra_keys_.back(), id);
+      continue;
+    }
+    id_to_token_[size_t(id)] = *key;
     has_id_[size_t(id)] = true;
-  }
-  vocab_.reserve(vocab.size() * 2);
-  for (auto it = vocab.begin(); it != vocab.end(); ++it) {
-    const auto id = it.value().get<int32_t>();
-    vocab_[id_to_token_[size_t(id)]] = id;
+    vocab_.insert(id_to_token_[size_t(id)], id);
   }
 
   continuing_subword_prefix_ = json_util::get_string_or(model, "continuing_subword_prefix", "", where);
@@ -95,21 +159,22 @@ BpeModel::BpeModel(const json& model, const std::string& where) {
   }
   const std::string unk = json_util::get_string_or(model, "unk_token", "", where);
   if (!unk.empty()) {
-    auto it = vocab_.find(unk);
-    if (it == vocab_.end()) json_util::fail(where, "unk_token '" + unk + "' is not in the vocab");
-    unk_id_ = it->second;
+    const int32_t id = vocab_.find(unk);
+    if (id < 0) json_util::fail(where, "unk_token '" + unk + "' is not in the vocab");
+    unk_id_ = id;
   }
   for (int b = 0; b < 256; ++b) {
     char name[8];
     std::snprintf(name, sizeof name, "<0x%02X>", b);
-    auto it = vocab_.find(name);
-    byte_fallback_ids_[size_t(b)] = it == vocab_.end() ? -1 : it->second;
+    byte_fallback_ids_[size_t(b)] = vocab_.find(name);
   }
 
   const json& merges = json_util::get_array(model, "merges", where);
   merges_ = std::make_unique<MergeTable>(merges.size());
   const size_t prefix_len = continuing_subword_prefix_.size();
   std::string a, b, merged;
+  const std::string marker = "\xE2\x96\x81";  // ▁
+  bool marker_safe = vocab_.find(marker) >= 0 && prefix_len == 0 && end_of_word_suffix_.empty() && !ignore_merges_;
   for (size_t rank = 0; rank < merges.size(); ++rank) {
     const json& m = merges[rank];
     if (m.is_string()) {
@@ -125,23 +190,27 @@ BpeModel::BpeModel(const json& model, const std::string& where) {
     } else {
       json_util::fail(where, "merges[" + std::to_string(rank) + "] must be \"a b\" or [\"a\", \"b\"], got " + m.dump());
     }
-    auto ia = vocab_.find(a), ib = vocab_.find(b);
-    if (ia == vocab_.end() || ib == vocab_.end())
-      json_util::fail(where, "merges[" + std::to_string(rank) + "]: token '" + (ia == vocab_.end() ? a : b) +
+    const int32_t ia = vocab_.find(a), ib = vocab_.find(b);
+    if (ia < 0 || ib < 0)
+      json_util::fail(where, "merges[" + std::to_string(rank) + "]: token '" + (ia < 0 ? a : b) +
                                  "' is not in the vocab");
     merged = a;
     merged.append(b, std::min(prefix_len, b.size()), std::string::npos);
-    auto im = vocab_.find(merged);
-    if (im == vocab_.end())
+    const int32_t im = vocab_.find(merged);
+    if (im < 0)
       json_util::fail(where, "merges[" + std::to_string(rank) + "]: merged token '" + merged + "' is not in the vocab");
-    merges_->insert(ia->second, ib->second, Merge{uint32_t(rank), im->second});
+    merges_->insert(ia, ib, Merge{uint32_t(rank), im});
+    if (marker_safe && b.compare(0, marker.size(), marker) == 0 &&
+        !(a.size() >= marker.size() && a.compare(a.size() - marker.size(), marker.size(), marker) == 0))
+      marker_safe = false;
   }
+  if (marker_safe) chunk_marker_ = marker;
 }
 
 std::optional<int32_t> BpeModel::token_to_id(std::string_view token) const {
-  auto it = vocab_.find(token);
-  if (it == vocab_.end()) return std::nullopt;
-  return it->second;
+  const int32_t id = vocab_.find(token);
+  if (id < 0) return std::nullopt;
+  return id;
 }
 
 const std::string* BpeModel::id_to_token(int32_t id) const {
@@ -152,30 +221,39 @@ const std::string* BpeModel::id_to_token(int32_t id) const {
 void BpeModel::tokenize(std::string_view word, std::vector<int32_t>& out) const {
   if (word.empty()) return;
   if (ignore_merges_) {
-    if (auto it = vocab_.find(word); it != vocab_.end()) {
-      out.push_back(it->second);
+    if (const int32_t id = vocab_.find(word); id >= 0) {
+      out.push_back(id);
       return;
     }
   }
-  const bool cacheable = word.size() < kMaxCachedWordBytes;
-  if (cacheable) {
-    std::unique_lock<std::mutex> lock(cache_mutex_, std::try_to_lock);
-    if (lock.owns_lock()) {
-      auto it = cache_.find(std::string(word));
-      if (it != cache_.end()) {
-        out.insert(out.end(), it->second.begin(), it->second.end());
-        return;
+  if (!chunk_marker_.empty()) {
+    const std::string& m = chunk_marker_;
+    size_t start = 0;
+    for (size_t pos = word.find(m, 1); pos != std::string_view::npos; pos = word.find(m, pos + m.size())) {
+      const bool after_marker = pos >= start + m.size() && word.compare(pos - m.size(), m.size(), m) == 0;
+      if (!after_marker) {
+        tokenize_cached(word.substr(start, pos - start), out);
+        start = pos;
       }
     }
+    tokenize_cached(word.substr(start), out);
+    return;
+  }
+  tokenize_cached(word, out);
+}
+
+void BpeModel::tokenize_cached(std::string_view word, std::vector<int32_t>& out) const {
+  const bool cacheable = word.size() < kMaxCachedWordBytes;
+  const uint64_t h = cacheable ? WordCache::hash(word) : 0;
+  if (cacheable) {
+    std::unique_lock<std::mutex> lock(cache_mutex_, std::try_to_lock);
+    if (lock.owns_lock() && cache_->find(word, h, out)) return;
   }
   const size_t before = out.size();
   merge_word(word, out);
   if (cacheable) {
     std::unique_lock<std::mutex> lock(cache_mutex_, std::try_to_lock);
-    if (lock.owns_lock()) {
-      if (cache_.size() >= kCacheCapacity) cache_.clear();
-      cache_.emplace(std::string(word), std::vector<int32_t>(out.begin() + std::ptrdiff_t(before), out.end()));
-    }
+    if (lock.owns_lock()) cache_->insert(word, h, out.data() + before, out.size() - before);
   }
 }
 
@@ -231,12 +309,12 @@ void BpeModel::merge_word(std::string_view w, std::vector<int32_t>& out) const {
       s = piece;
     }
     i += len;
-    if (auto it = vocab_.find(s); it != vocab_.end()) {
+    if (const int32_t id = vocab_.find(s); id >= 0) {
       if (unk_id >= 0) {
         add(unk_id, unk_len);
         unk_id = -1;
       }
-      add(it->second, uint32_t(len));
+      add(id, uint32_t(len));
       continue;
     }
     if (byte_fallback_) {

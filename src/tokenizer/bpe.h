@@ -13,8 +13,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <deque>
 #include <vector>
+
+#include "tokenizer/vocab_map.h"
 
 namespace ragforge::tokenizer {
 
@@ -34,20 +36,27 @@ class BpeModel {
 
  private:
   struct MergeTable;
+  void tokenize_cached(std::string_view word, std::vector<int32_t>& out) const;
   void merge_word(std::string_view word, std::vector<int32_t>& out) const;
 
   std::vector<std::string> id_to_token_;
   std::vector<bool> has_id_;
-  std::unordered_map<std::string_view, int32_t> vocab_;  // views into id_to_token_
+  VocabMap vocab_;                     // views into id_to_token_ and extra_keys_
+  std::deque<std::string> extra_keys_;  // tokens that share an id with another
   std::unique_ptr<MergeTable> merges_;
   std::optional<int32_t> unk_id_;
   std::string continuing_subword_prefix_, end_of_word_suffix_;
   bool fuse_unk_ = false, byte_fallback_ = false, ignore_merges_ = false;
   std::array<int32_t, 256> byte_fallback_ids_{};
+  // SentencePiece-style vocabularies whose merges never join "x" + "▁y": a
+  // word can then be cut before every "▁" that follows another character and
+  // each part merged (and cached) on its own, with the same result.
+  std::string chunk_marker_;
 
   // Word cache, shared by threads; a busy lock simply skips the cache.
+  class WordCache;
   mutable std::mutex cache_mutex_;
-  mutable std::unordered_map<std::string, std::vector<int32_t>> cache_;
+  std::unique_ptr<WordCache> cache_;
 };
 
 }  // namespace ragforge::tokenizer

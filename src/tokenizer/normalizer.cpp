@@ -14,7 +14,7 @@ using json_util::json;
 class UnicodeForm final : public Normalizer {
  public:
   explicit UnicodeForm(unicode::NormalForm f) : form_(f) {}
-  void normalize(std::string& s) const override { unicode::normalize(s, form_); }
+  void normalize(std::string& s, bool&) const override { unicode::normalize(s, form_); }
 
  private:
   unicode::NormalForm form_;
@@ -22,18 +22,20 @@ class UnicodeForm final : public Normalizer {
 
 class Lowercase final : public Normalizer {
  public:
-  void normalize(std::string& s) const override { unicode::to_lowercase(s); }
+  void normalize(std::string& s, bool&) const override { unicode::to_lowercase(s); }
 };
 
 class StripAccents final : public Normalizer {
  public:
-  void normalize(std::string& s) const override { unicode::strip_accents(s); }
+  void normalize(std::string& s, bool& start_moved) const override {
+    if (unicode::strip_accents(s) && !s.empty()) start_moved = true;
+  }
 };
 
 class Strip final : public Normalizer {
  public:
   Strip(bool left, bool right) : left_(left), right_(right) {}
-  void normalize(std::string& s) const override {
+  void normalize(std::string& s, bool& start_moved) const override {
     size_t begin = 0, end = s.size();
     if (left_) {
       while (begin < end) {
@@ -50,6 +52,7 @@ class Strip final : public Normalizer {
         end = start;
       }
     }
+    if (begin > 0 && end > begin) start_moved = true;
     s = s.substr(begin, end - begin);
   }
 
@@ -60,7 +63,7 @@ class Strip final : public Normalizer {
 class Prepend final : public Normalizer {
  public:
   explicit Prepend(std::string p) : prepend_(std::move(p)) {}
-  void normalize(std::string& s) const override {
+  void normalize(std::string& s, bool&) const override {
     if (!s.empty()) s.insert(0, prepend_);  // HF leaves empty strings alone
   }
 
@@ -71,10 +74,19 @@ class Prepend final : public Normalizer {
 class Replace final : public Normalizer {
  public:
   Replace(Pattern p, std::string content) : pattern_(std::move(p)), content_(std::move(content)) {}
-  void normalize(std::string& s) const override {
+  void normalize(std::string& s, bool& start_moved) const override {
     std::vector<Span> m;
     pattern_.find_all(s, m);
     if (m.empty()) return;
+    if (content_.empty()) {
+      // Deleting a run of matches at the start moves it (unless nothing is left).
+      size_t deleted = 0;
+      for (const Span& sp : m) {
+        if (sp.first != deleted) break;
+        deleted = sp.second;
+      }
+      if (deleted > 0 && deleted < s.size()) start_moved = true;
+    }
     std::string out;
     out.reserve(s.size() + m.size() * content_.size());
     size_t prev = 0;
@@ -95,8 +107,8 @@ class Replace final : public Normalizer {
 class Sequence final : public Normalizer {
  public:
   explicit Sequence(std::vector<std::unique_ptr<Normalizer>> n) : parts_(std::move(n)) {}
-  void normalize(std::string& s) const override {
-    for (const auto& n : parts_) n->normalize(s);
+  void normalize(std::string& s, bool& start_moved) const override {
+    for (const auto& n : parts_) n->normalize(s, start_moved);
   }
 
  private:

@@ -11,7 +11,14 @@ namespace ragforge::tokenizer {
 class Normalizer {
  public:
   virtual ~Normalizer() = default;
-  virtual void normalize(std::string& text) const = 0;
+  // Sets `start_moved` when leading characters were deleted, so that the text
+  // no longer starts at the original's first character (HF then reports an
+  // original offset > 0, which Metaspace's "first" prepend scheme looks at).
+  virtual void normalize(std::string& text, bool& start_moved) const = 0;
+  void normalize_text(std::string& text) const {
+    bool moved = false;
+    normalize(text, moved);
+  }
 };
 
 // nullptr for a JSON null; `where` names the component and file in errors.

@@ -15,6 +15,10 @@
 #include "tokenizer/pattern.h"
 
 #include <re2/re2.h>
+#include <unicode/uniset.h>
+#include <unicode/unistr.h>
+
+#include <cstdio>
 
 #include <nlohmann/json.hpp>
 
@@ -31,7 +35,29 @@ constexpr const char* kSpaceItems = "\\t\\n\\x0B\\f\\r\\x{85}\\p{Z}";
 constexpr const char* kNonSpaceItems =
     "\\x00-\\x08\\x0E-\\x1F\\x21-\\x{84}\\x{86}-\\x{9F}\\x{A1}-\\x{167F}\\x{1681}-\\x{1FFF}"
     "\\x{200B}-\\x{2027}\\x{202A}-\\x{202E}\\x{2030}-\\x{205E}\\x{2060}-\\x{2FFF}\\x{3001}-\\x{10FFFF}";
-constexpr const char* kWordItems = "\\p{L}\\p{M}\\p{Nd}\\p{Pc}";
+
+// Oniguruma's Unicode \w is UTS #18's word class: Alphabetic, Mark,
+// Decimal_Number, Connector_Punctuation and Join_Control. RE2 knows no
+// Alphabetic property, so the class is spelled out as ranges from ICU.
+const std::string& word_items() {
+  static const std::string items = [] {
+    UErrorCode status = U_ZERO_ERROR;
+    icu::UnicodeSet set(icu::UnicodeString(u"[[:Alphabetic:][:M:][:Nd:][:Pc:][:Join_Control:]]"), status);
+    if (U_FAILURE(status)) throw Error(std::string("ICU word class failed: ") + u_errorName(status));
+    std::string out;
+    char buf[40];
+    for (int32_t i = 0; i < set.getRangeCount(); ++i) {
+      const UChar32 lo = set.getRangeStart(i), hi = set.getRangeEnd(i);
+      if (lo == hi)
+        std::snprintf(buf, sizeof buf, "\\x{%X}", static_cast<unsigned>(lo));
+      else
+        std::snprintf(buf, sizeof buf, "\\x{%X}-\\x{%X}", static_cast<unsigned>(lo), static_cast<unsigned>(hi));
+      out += buf;
+    }
+    return out;
+  }();
+  return items;
+}
 
 [[noreturn]] void unsupported(const std::string& where, std::string_view pattern, const std::string& why) {
   throw Error(where + ": regex '" + std::string(pattern) + "' is not supported: " + why);
@@ -101,10 +127,10 @@ std::string translate_oniguruma(std::string_view p, const std::string& where) {
         case 'S': out += in_class ? std::string(kNonSpaceItems) : std::string("[^") + kSpaceItems + "]"; break;
         case 'd': out += "\\p{Nd}"; break;
         case 'D': out += "\\P{Nd}"; break;
-        case 'w': out += in_class ? std::string(kWordItems) : std::string("[") + kWordItems + "]"; break;
+        case 'w': out += in_class ? word_items() : "[" + word_items() + "]"; break;
         case 'W':
           if (in_class) unsupported(where, p, "\\W inside a character class");
-          out += std::string("[^") + kWordItems + "]";
+          out += "[^" + word_items() + "]";
           break;
         case 'h': out += in_class ? "0-9a-fA-F" : "[0-9a-fA-F]"; break;
         case 'H':
@@ -228,15 +254,18 @@ Pattern Pattern::regex(const std::string& onig, const std::string& where) {
   } else {
     std::vector<std::string> alts = top_level_alternatives(onig);
     size_t k = alts.size();
+    const char* why = onig.find("(?<=") != std::string::npos || onig.find("(?<!") != std::string::npos
+                          ? "lookbehind (RE2 has none)"
+                          : "lookahead other than a top-level \\s+(?!\\S) alternative (RE2 has none)";
     for (size_t i = 0; i < alts.size(); ++i) {
       if (alts[i] == "\\s+(?!\\S)") {
         if (k != alts.size()) unsupported(where, onig, "\\s+(?!\\S) appears twice");
         k = i;
       } else if (has_lookaround(alts[i])) {
-        unsupported(where, onig, "lookaround other than a top-level \\s+(?!\\S) alternative");
+        unsupported(where, onig, why);
       }
     }
-    if (k == alts.size()) unsupported(where, onig, "lookaround other than a top-level \\s+(?!\\S) alternative");
+    if (k == alts.size()) unsupported(where, onig, why);
     std::vector<std::string> tr;
     for (size_t i = 0; i < alts.size(); ++i) tr.push_back(translate_oniguruma(i == k ? "\\s+" : alts[i], where));
     rx->full = compile(join(tr, 0, tr.size()), onig, where);

@@ -100,10 +100,14 @@ void split_piece(const Piece& piece, const std::vector<Span>& matches, bool inve
 // Applies `fn(piece, out)` to every piece.
 template <typename Fn>
 void split_all(std::vector<Piece>& pieces, Fn&& fn) {
-  std::vector<Piece> out;
-  out.reserve(pieces.size() * 4);
+  thread_local std::vector<Piece> out;  // keeps its capacity between calls
+  out.clear();
+  size_t bytes = 0;
+  for (const Piece& p : pieces) bytes += p.text.size();
+  out.reserve(bytes / 3 + pieces.size() + 4);
   for (Piece& p : pieces) fn(p, out);
   pieces.swap(out);
+  out.clear();
 }
 
 // Each character matching `pred` is one match.

@@ -33,7 +33,7 @@ struct Tokenizer::Impl {
   std::optional<std::string> bos, eos, pad, unk;
   std::optional<int32_t> padding_id;  // tokenizer.json "padding"
   std::optional<std::string> padding_token;
-  bool add_bos = false, add_eos = false;
+  bool add_bos = false, add_eos = false, padding_left = false;
   std::string chat_template;
 
   // Ids (and optionally tokens) of one sequence before post-processing.
@@ -147,6 +147,10 @@ Tokenizer Tokenizer::from_dir(const std::string& dir) {
     impl->unk = config_token(cfg, "unk_token", cfg_path);
     impl->add_bos = json_util::get_bool_or(cfg, "add_bos_token", false, cfg_path);
     impl->add_eos = json_util::get_bool_or(cfg, "add_eos_token", false, cfg_path);
+    const std::string side = json_util::get_string_or(cfg, "padding_side", "right", cfg_path);
+    if (side != "left" && side != "right")
+      throw Error(cfg_path + ": 'padding_side' must be \"left\" or \"right\", got '" + side + "'");
+    impl->padding_left = side == "left";
     if (auto it = cfg.find("chat_template"); it != cfg.end() && !it->is_null()) {
       if (it->is_string()) {
         impl->chat_template = it->get<std::string>();
@@ -163,8 +167,19 @@ Tokenizer Tokenizer::from_dir(const std::string& dir) {
       }
     }
   }
+  // special_tokens_map.json overrides tokenizer_config.json, as in transformers.
+  const std::string map_path = dir + "/special_tokens_map.json";
+  if (file_exists(map_path)) {
+    const json map = parse_json(read_file(map_path, "special tokens map"), map_path);
+    if (!map.is_object()) throw Error(map_path + ": expected a JSON object at the top level");
+    if (map.contains("bos_token")) impl->bos = config_token(map, "bos_token", map_path);
+    if (map.contains("eos_token")) impl->eos = config_token(map, "eos_token", map_path);
+    if (map.contains("pad_token")) impl->pad = config_token(map, "pad_token", map_path);
+    if (map.contains("unk_token")) impl->unk = config_token(map, "unk_token", map_path);
+  }
+  // Newer exports keep the template in chat_template.jinja, which wins over the key.
   const std::string jinja = dir + "/chat_template.jinja";
-  if (impl->chat_template.empty() && file_exists(jinja)) impl->chat_template = read_file(jinja, "chat template");
+  if (file_exists(jinja)) impl->chat_template = read_file(jinja, "chat template");
   return Tokenizer(std::move(impl));
 }
 
@@ -179,7 +194,7 @@ void Tokenizer::Impl::encode_sequence(std::string_view text, TokenSequence& seq,
   std::string storage;
   const std::string_view clean = unicode::sanitize_utf8(text, storage);
   std::vector<Segment> raw, norm;
-  std::vector<Piece> pieces;
+  thread_local std::vector<Piece> pieces;  // keeps its capacity between calls
   added->split(clean, false, true, raw);
   for (Segment& seg : raw) {
     if (seg.id >= 0) {
@@ -187,9 +202,10 @@ void Tokenizer::Impl::encode_sequence(std::string_view text, TokenSequence& seq,
       if (with_tokens) seq.tokens.push_back(std::move(seg.text));
       continue;
     }
-    if (normalizer) normalizer->normalize(seg.text);
+    bool start_moved = false;
+    if (normalizer) normalizer->normalize(seg.text, start_moved);
     norm.clear();
-    added->split(seg.text, true, seg.at_origin, norm);
+    added->split(seg.text, true, seg.at_origin && !start_moved, norm);
     for (Segment& s : norm) {
       if (s.id >= 0) {
         seq.ids.push_back(s.id);
@@ -342,6 +358,7 @@ const std::optional<std::string>& Tokenizer::pad_token() const { return impl_->p
 const std::optional<std::string>& Tokenizer::unk_token() const { return impl_->unk; }
 bool Tokenizer::add_bos_token() const { return impl_->add_bos; }
 bool Tokenizer::add_eos_token() const { return impl_->add_eos; }
+bool Tokenizer::padding_side_left() const { return impl_->padding_left; }
 const std::string& Tokenizer::chat_template() const { return impl_->chat_template; }
 
 std::optional<int32_t> Tokenizer::pad_token_id() const {

@@ -24,8 +24,9 @@ class Tokenizer {
   // Only tokenizer.json: no bos/eos/pad/unk strings beyond tokenizer.json's own padding.
   static Tokenizer from_file(const std::string& tokenizer_json);
   // <dir>/tokenizer.json plus, when present, <dir>/tokenizer_config.json
-  // (bos/eos/pad/unk tokens, add_bos_token, add_eos_token, chat_template) and
-  // <dir>/chat_template.jinja.
+  // (bos/eos/pad/unk tokens, add_bos_token, add_eos_token, padding_side,
+  // chat_template), <dir>/special_tokens_map.json (whose tokens win, as in
+  // transformers) and <dir>/chat_template.jinja (which wins over the key).
   static Tokenizer from_dir(const std::string& dir);
 
   struct Encoding {
@@ -72,8 +73,10 @@ class Tokenizer {
   std::optional<int32_t> pad_token_id() const;
   bool add_bos_token() const;
   bool add_eos_token() const;
-  // The Jinja chat template ("" when none): tokenizer_config.json's
-  // chat_template (the "default" one of a list) or chat_template.jinja.
+  // tokenizer_config.json's padding_side is "left" (use it for BatchOptions::pad_left).
+  bool padding_side_left() const;
+  // The Jinja chat template ("" when none): chat_template.jinja, else
+  // tokenizer_config.json's chat_template (the "default" one of a list).
   const std::string& chat_template() const;
 
   struct Impl;

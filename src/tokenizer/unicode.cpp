@@ -184,17 +184,22 @@ void to_lowercase(std::string& s) {
   s.swap(out);
 }
 
-void strip_accents(std::string& s) {
-  if (is_ascii(s)) return;
+bool strip_accents(std::string& s) {
+  if (is_ascii(s)) return false;
+  bool first_dropped = false;
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size();) {
     size_t len;
     const char32_t c = decode(s, i, len);
-    if ((U_GET_GC_MASK(static_cast<UChar32>(c)) & U_GC_M_MASK) == 0) out.append(s, i, len);
+    if ((U_GET_GC_MASK(static_cast<UChar32>(c)) & U_GC_M_MASK) == 0)
+      out.append(s, i, len);
+    else if (i == 0)
+      first_dropped = true;
     i += len;
   }
   s.swap(out);
+  return first_dropped;
 }
 
 }  // namespace ragforge::tokenizer::unicode

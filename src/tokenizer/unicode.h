@@ -64,6 +64,7 @@ bool is_word_char(char32_t c);     // regex \w: Alphabetic, M, Nd, Pc, Join_Cont
 enum class NormalForm { NFC, NFD, NFKC, NFKD };
 void normalize(std::string& s, NormalForm form);
 void to_lowercase(std::string& s);  // Rust str::to_lowercase
-void strip_accents(std::string& s);  // drops combining marks (Mn)
+// Drops combining marks (M*); true when the first character was one.
+bool strip_accents(std::string& s);
 
 }  // namespace ragforge::tokenizer::unicode

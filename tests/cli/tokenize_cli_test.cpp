@@ -12,11 +12,13 @@ namespace {
 
 using nlohmann::json;
 
-std::string qwen3_dir() {
-  const std::string dir = source_dir() + "/third_party_npm/qwen3";
+// third_party_npm/<name>, or "" when scripts/fetch-tokenizers.sh has not run.
+std::string tokenizer_dir(const std::string& name) {
+  const std::string dir = source_dir() + "/third_party_npm/" + name;
   std::ifstream in(dir + "/tokenizer.json");
   return in ? dir : std::string();
 }
+std::string qwen3_dir() { return tokenizer_dir("qwen3"); }
 
 std::vector<json> jsonl(const std::string& text) {
   std::vector<json> rows;
@@ -43,7 +45,8 @@ TEST(TokenizeCli, TurnsJsonlTextIntoIdsTokensAndDecodedText) {
 }
 
 TEST(TokenizeCli, AddSpecialTokensAppliesThePostProcessor) {
-  const std::string dir = source_dir() + "/third_party_npm/llama3_1";
+  const std::string dir = tokenizer_dir("llama3_1");
+  ASSERT_FALSE(dir.empty()) << "third_party_npm/llama3_1/tokenizer.json is missing: run scripts/fetch-tokenizers.sh";
   ProcessOptions opts;
   opts.stdin_text = "{\"text\": \"Hello world\"}\n";
   const auto plain = run_process({ragforge_bin(), "tokenize", "--tokenizer", dir}, opts);
