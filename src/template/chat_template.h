@@ -10,11 +10,13 @@
 //
 // Errors (syntax errors when constructing, runtime errors and
 // raise_exception() when rendering) throw ragforge::Error naming the line and
-// column in the template.
+// column in the template. A ChatTemplate is immutable once built: render() may
+// run from several threads at once.
 #pragma once
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace ragforge::tmpl {
 
