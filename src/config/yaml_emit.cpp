@@ -5,7 +5,7 @@
 #include <string_view>
 
 #include "config/python_repr.h"
-#include "config/utf8.h"
+#include "core/utf8.h"
 #include "config/yaml_scalar.h"
 
 namespace ragforge::config {

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "config/utf8.h"
+#include "core/utf8.h"
 #include "config/yaml_load.h"
 #include "core/error.h"
 

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "config/python_repr.h"
-#include "config/utf8.h"
+#include "core/utf8.h"
 #include "config/yaml_errors.h"
 #include "config/yaml_scalar.h"
 #include "config/yaml_strict.h"

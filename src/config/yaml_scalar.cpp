@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "config/utf8.h"
+#include "core/utf8.h"
 
 namespace ragforge::config {
 

@@ -1,6 +1,7 @@
 // UTF-8 and Unicode helpers shared by the tokenizer pipeline. The character
 // predicates follow Rust's `char` methods, which HF tokenizers uses.
 #pragma once
+#include "core/utf8.h"
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -42,7 +43,7 @@ inline size_t last_char_start(std::string_view s) {
   return i;
 }
 
-void append_utf8(std::string& out, char32_t cp);
+using ragforge::append_utf8;  // core/utf8.h
 
 // Like Rust's String::from_utf8_lossy: every maximal invalid subsequence
 // becomes U+FFFD. Returns `in` itself when it is valid (no copy), otherwise

@@ -1,6 +1,6 @@
-#include "config/utf8.h"
+#include "core/utf8.h"
 
-namespace ragforge::config {
+namespace ragforge {
 
 namespace {
 // Length of the valid sequence at in[i], or 0 when it is not valid UTF-8.
@@ -82,4 +82,4 @@ std::string encode_utf8(std::u32string_view in) {
   return out;
 }
 
-}  // namespace ragforge::config
+}  // namespace ragforge

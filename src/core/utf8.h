@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace ragforge::config {
+namespace ragforge {
 
 // Decodes strict UTF-8 (no overlongs, no surrogates, <= U+10FFFF). On failure
 // returns false and sets *bad_offset to the byte offset of the bad sequence.
@@ -20,4 +20,4 @@ std::u32string decode_utf8_lossless(std::string_view in);
 void append_utf8(std::string& out, char32_t cp);
 std::string encode_utf8(std::u32string_view in);
 
-}  // namespace ragforge::config
+}  // namespace ragforge
