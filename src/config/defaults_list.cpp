@@ -253,15 +253,8 @@ struct Builder {
     if (const LoadedConfig* loaded = repo.load(node.config_path())) node.set_package_header(loaded->package_header);
   }
 
-  static bool has_config_content(const Node& cfg) {
-    if (!cfg.is_dict()) return false;
-    for (const auto& e : cfg.entries())
-      if (!e.value.is_missing() && e.key.text != "defaults") return true;
-    return false;
-  }
-
-  // Returns true when `_self_` was added implicitly.
-  static bool validate_self(const InputDefault& containing, std::vector<InputDefault>& defaults) {
+  // Adds the implicit `_self_` (last) when a defaults list has none.
+  static void validate_self(const InputDefault& containing, std::vector<InputDefault>& defaults) {
     bool has_self = false, has_non_override = false;
     for (const auto& d : defaults) {
       if (!d.override_) has_non_override = true;
@@ -271,7 +264,6 @@ struct Builder {
       }
     }
     if ((!has_self && has_non_override) || defaults.empty()) defaults.push_back(InputDefault::config_default("_self_"));
-    return !has_self;
   }
 
   static void update_overrides(std::vector<InputDefault>& defaults, Overrides& overrides,
@@ -381,11 +373,8 @@ struct Builder {
       config_not_found(root);
     }
     std::vector<InputDefault> defaults = loaded->defaults;
-    bool self_added = false;
-    if (!defaults.empty() || (is_root_config && !overrides.append_group_defaults.empty())) {
-      (void)has_config_content(loaded->content);  // only feeds Hydra 1.1's missing-_self_ warning
-      self_added = validate_self(parent, defaults);
-    }
+    if (!defaults.empty() || (is_root_config && !overrides.append_group_defaults.empty()))
+      validate_self(parent, defaults);
     if (is_root_config)
       defaults.insert(defaults.end(), overrides.append_group_defaults.begin(), overrides.append_group_defaults.end());
     update_overrides(defaults, overrides, parent, interpolated_subtree);
@@ -426,8 +415,7 @@ struct Builder {
       add_child(root, children, std::move(node), interpolated_subtree);
     }
 
-    // Deferred interpolations: the known choices plus this config's defaults.
-    (void)self_added;
+    // Deferred interpolations resolve against every group choice known by now.
     for (auto& child : children) {
       if (!child->node.is_interpolation() || child->children) continue;
       InputDefault& dd = child->node;

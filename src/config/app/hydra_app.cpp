@@ -277,7 +277,7 @@ int run_job(const AppContext& app, Node cfg, const JobSpec& spec, const TaskFn& 
   int status = 0;
   {
     EnvOverride env(resolve_value(cfg, "hydra.job.env_set", opts));
-    JobContext ctx(std::move(task_cfg), hydra, abs_output_dir, spec.num, overrides, job_name, app.start_time);
+    JobContext ctx(std::move(task_cfg), hydra, abs_output_dir, spec.num, overrides, job_name);
     try {
       status = task(ctx);
     } catch (...) {
@@ -648,14 +648,13 @@ ComposeResult AppContext::compose(const std::vector<std::string>& overrides, Run
 }
 
 JobContext::JobContext(Node cfg, Node hydra, std::string output_dir, std::optional<int64_t> num,
-                       std::vector<std::string> overrides, std::string job_name, int64_t start_time)
+                       std::vector<std::string> overrides, std::string job_name)
     : cfg_(std::move(cfg)),
       hydra_(std::move(hydra)),
       output_dir_(std::move(output_dir)),
       num_(num),
       overrides_(std::move(overrides)),
-      job_name_(std::move(job_name)),
-      start_time_(start_time) {}
+      job_name_(std::move(job_name)) {}
 
 const Node& JobContext::config() const {
   if (!resolved_) {

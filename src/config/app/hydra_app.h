@@ -76,7 +76,7 @@ class JobContext {
   void log(LogLevel level, const std::string& message) const;
 
   JobContext(Node cfg, Node hydra, std::string output_dir, std::optional<int64_t> num,
-             std::vector<std::string> overrides, std::string job_name, int64_t start_time);
+             std::vector<std::string> overrides, std::string job_name);
 
  private:
   Node cfg_;
@@ -85,7 +85,6 @@ class JobContext {
   std::optional<int64_t> num_;
   std::vector<std::string> overrides_;
   std::string job_name_;
-  int64_t start_time_;
   mutable std::optional<Node> resolved_;
 };
 
