@@ -299,6 +299,14 @@ std::string read_text_file(const std::string& path) {
   return ss.str();
 }
 
+json read_json_file(const std::string& path) {
+  try {
+    return json::parse(read_text_file(path));
+  } catch (const json::exception& e) {
+    throw Error(path + ": not valid JSON: " + e.what());
+  }
+}
+
 namespace {
 
 // Writes chunks to `path` via `path.tmp.<pid>`, fsyncs, renames.

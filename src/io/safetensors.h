@@ -11,6 +11,7 @@
 // (and the tensor), never an out-of-bounds read. Writing goes through a
 // temporary file and rename(2), so a reader never sees half a file.
 #pragma once
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>  // torch::Tensor, torch::Dtype
 
 #include <cstdint>
@@ -98,5 +99,7 @@ std::vector<std::string> save_sharded(const std::string& dir,
 // Writes text to `path` through a temporary file and rename(2).
 void write_file_atomic(const std::string& path, const std::string& text);
 std::string read_text_file(const std::string& path);
+// Parses a JSON file; a syntax error names the file.
+nlohmann::json read_json_file(const std::string& path);
 
 }  // namespace ragforge::io

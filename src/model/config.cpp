@@ -194,13 +194,7 @@ ModelConfig ModelConfig::from_json(const json& j, const std::string& source) {
 }
 
 ModelConfig ModelConfig::from_file(const std::string& path) {
-  json j;
-  try {
-    j = json::parse(io::read_text_file(path));
-  } catch (const json::exception& e) {
-    throw Error(path + ": not valid JSON: " + e.what());
-  }
-  return from_json(j, path);
+  return from_json(io::read_json_file(path), path);
 }
 
 json ModelConfig::to_json() const {
