@@ -11,6 +11,11 @@ endif()
 
 if(RAGFORGE_WITH_TORCH)
   find_package(Torch REQUIRED)
+  # pip's libtorch_cpu exports its own static copy of libstdc++'s
+  # std::filesystem (pytorch#133437). Loaded before libstdc++, those older
+  # symbols win and crash code built by a newer GCC; naming libstdc++ first
+  # puts it ahead in the load order.
+  list(PREPEND TORCH_LIBRARIES stdc++)
 endif()
 find_package(CLI11 CONFIG REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)

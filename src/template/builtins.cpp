@@ -205,7 +205,7 @@ ValueList str_split(const std::string& s, const Value& sep, int64_t maxsplit) {
     }
     return out;
   }
-  const std::string& d = need_str("split", sep);
+  const std::string d = need_str("split", sep);
   if (d.empty()) throw OpError("empty separator");
   size_t start = 0;
   for (;;) {
@@ -249,7 +249,7 @@ ValueList str_rsplit(const std::string& s, const Value& sep, int64_t maxsplit) {
     std::reverse(rev.begin(), rev.end());
     return rev;
   }
-  const std::string& d = need_str("rsplit", sep);
+  const std::string d = need_str("rsplit", sep);
   if (d.empty()) throw OpError("empty separator");
   ValueList rev;
   size_t end = s.size();
@@ -1099,7 +1099,7 @@ const std::unordered_map<std::string, TestFn>& tests() {
     t["odd"] = [](const Value& v, CallArgs&) { return values_equal(binary_op("%", v, Value(int64_t{2})), Value(int64_t{1})); };
     t["even"] = [](const Value& v, CallArgs&) { return values_equal(binary_op("%", v, Value(int64_t{2})), Value(int64_t{0})); };
     t["divisibleby"] = [](const Value& v, CallArgs& a) {
-      const Value& n = one_arg("divisibleby", a);
+      const Value n = one_arg("divisibleby", a);
       return values_equal(binary_op("%", v, n), Value(int64_t{0}));
     };
     t["eq"] = [](const Value& v, CallArgs& a) { return values_equal(v, one_arg("eq", a)); };
@@ -1119,7 +1119,7 @@ const std::unordered_map<std::string, TestFn>& tests() {
     t[">="] = t["ge"];
     t["in"] = [](const Value& v, CallArgs& a) { return contains(one_arg("in", a), v); };
     t["sameas"] = [](const Value& v, CallArgs& a) {
-      const Value& o = one_arg("sameas", a);
+      const Value o = one_arg("sameas", a);
       if (v.kind() != o.kind()) return false;
       if (v.is_none() || v.is_undefined()) return true;
       if (v.is_bool()) return v.as_bool() == o.as_bool();
