@@ -1,27 +1,18 @@
 #include "cli/runtime_loader.h"
 
 #include <dlfcn.h>
-#include <limits.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 
+#include "cli/install_paths.h"
 #include "runtime/job_abi.h"
 
 namespace ragforge::cli {
 
 std::string runtime_library_path() {
   if (const char* env = std::getenv("RAGFORGE_RUNTIME_LIB"); env && *env) return env;
-  char exe[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-  std::string dir = ".";
-  if (n > 0) {
-    exe[n] = '\0';
-    dir = std::string(exe);
-    dir = dir.substr(0, dir.rfind('/'));
-  }
-  return dir + "/../lib/" RAGFORGE_RUNTIME_LIB_NAME;
+  return executable_dir() + "/../lib/" RAGFORGE_RUNTIME_LIB_NAME;
 }
 
 int run_job(const std::string& job, const std::string& config_yaml, const std::string& run_dir) {

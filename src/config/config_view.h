@@ -25,6 +25,8 @@ class ConfigView {
   bool has(const std::string& key) const;  // present and not null
   ConfigView child(const std::string& key) const;  // must be a dict
   const Node& node(const std::string& key) const;  // must exist
+  const Node& root() const { return *resolved_; }   // the viewed node itself
+  const Node& raw_root() const { return *raw_; }    // the same before resolution
 
   double get_float(const std::string& key) const;  // ints widen, as in Python
   int64_t get_int(const std::string& key) const;

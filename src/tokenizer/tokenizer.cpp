@@ -359,7 +359,12 @@ const std::optional<std::string>& Tokenizer::unk_token() const { return impl_->u
 bool Tokenizer::add_bos_token() const { return impl_->add_bos; }
 bool Tokenizer::add_eos_token() const { return impl_->add_eos; }
 bool Tokenizer::padding_side_left() const { return impl_->padding_left; }
-const std::string& Tokenizer::chat_template() const { return impl_->chat_template; }
+const std::string& Tokenizer::chat_template() const {
+  return chat_template_override_ ? *chat_template_override_ : impl_->chat_template;
+}
+void Tokenizer::set_chat_template(std::string source) {
+  chat_template_override_ = std::make_shared<const std::string>(std::move(source));
+}
 
 std::optional<int32_t> Tokenizer::pad_token_id() const {
   if (impl_->pad) {

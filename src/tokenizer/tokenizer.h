@@ -78,12 +78,16 @@ class Tokenizer {
   // The Jinja chat template ("" when none): chat_template.jinja, else
   // tokenizer_config.json's chat_template (the "default" one of a list).
   const std::string& chat_template() const;
+  // Replaces the chat template of this Tokenizer (e.g. with a model config's
+  // chat_template); copies made earlier keep theirs.
+  void set_chat_template(std::string source);
 
   struct Impl;
 
  private:
   explicit Tokenizer(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
   std::shared_ptr<const Impl> impl_;
+  std::shared_ptr<const std::string> chat_template_override_;
 };
 
 }  // namespace ragforge::tokenizer

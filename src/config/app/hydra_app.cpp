@@ -552,6 +552,9 @@ int run_app(AppContext& app, const TaskFn& task) {
                           false);
     app.search_path.push_back({"command-line", "file://" + abs});
   }
+  for (const std::string& dir : app.spec.plugin_config_dirs)
+    if (is_dir(dir) && abspath(dir) != main_dir.value_or(""))
+      app.search_path.push_back({"ragforge", "file://" + abspath(dir)});
   app.config_name = args.config_name ? args.config_name : app.spec.config_name;
 
   const bool has_show_cfg = args.cfg.has_value();

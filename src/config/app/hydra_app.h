@@ -45,6 +45,10 @@ struct HydraAppSpec {
   std::string config_dir;           // the app's installed configs folder; "" for none
   std::optional<std::string> config_name;  // the default primary config; nullopt for none
   std::string prog;                 // how usage lines name the program; "" = "ragforge <name>"
+  // Folders searched after the primary and -cd ones, as a Hydra
+  // SearchPathPlugin adds them (provider "ragforge"): config groups shipped
+  // with ragforge stay reachable from a user's own -cp folder.
+  std::vector<std::string> plugin_config_dirs;
 };
 
 // What a task sees of its job.
