@@ -6,6 +6,7 @@
 #include "config/instantiate.h"
 #include "config/node_json.h"
 #include "core/error.h"
+#include "settings/hf_hub_cache.h"
 
 namespace ragforge::settings {
 namespace {
@@ -89,6 +90,8 @@ ModelSettings parse_model_settings(const config::ConfigView& model) {
     throw Error(model.full_key("model_name_or_path") +
                 ": set exactly one of model_name_or_path (an HF model folder) and init_config (a config.json "
                 "for a randomly initialised model)" + model.origin_suffix("model_name_or_path"));
+  if (!s.model_name_or_path.empty())
+    s.model_name_or_path = resolve_model_dir(s.model_name_or_path, model.full_key("model_name_or_path"));
   s.tokenizer = model.get_string("tokenizer", s.model_name_or_path);
   if (s.tokenizer.empty())
     throw Error(model.full_key("tokenizer") + ": a randomly initialised model needs a tokenizer folder");
