@@ -5,8 +5,14 @@
 #include <torch/version.h>
 
 #include <cmath>
+#include <cstdint>
 #include <mutex>
 #include <string>
+
+// Headers of c10_cuda ship with CPU builds too; only a CUDA LibTorch links it.
+#if defined(RAGFORGE_WITH_CUDA) && RAGFORGE_WITH_CUDA
+#include <c10/cuda/CUDACachingAllocator.h>
+#endif
 
 #define RAGFORGE_TORCH_AT_LEAST(major, minor) \
   (TORCH_VERSION_MAJOR > (major) ||           \
@@ -54,6 +60,19 @@ inline void set_generator_state(const torch::Device& device, const torch::Tensor
   auto gen = at::globalContext().defaultGenerator(device);
   std::lock_guard<std::mutex> lock(gen.mutex());
   gen.set_state(state);
+}
+
+// torch.cuda.max_memory_allocated(device): peak bytes held by tensors; -1
+// when this build has no CUDA. Stat index 0 is StatType::AGGREGATE in every
+// version (the enum moved namespaces in 2.x).
+inline int64_t cuda_peak_allocated_bytes(int device) {
+#if defined(RAGFORGE_WITH_CUDA) && RAGFORGE_WITH_CUDA
+  auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(static_cast<c10::DeviceIndex>(device));
+  return static_cast<int64_t>(stats.allocated_bytes[0].peak);
+#else
+  (void)device;
+  return -1;
+#endif
 }
 
 // c10::Error::what() carries a C++ backtrace; users get the message alone.

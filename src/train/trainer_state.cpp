@@ -1,0 +1,106 @@
+#include "train/trainer_state.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "core/error.h"
+#include "core/version.h"
+#include "io/safetensors.h"
+#include "train/checkpoint_store.h"
+#include "train/rng_state.h"
+
+namespace ragforge::train {
+
+namespace fs = std::filesystem;
+
+nlohmann::ordered_json to_json(const TrainerState& s) {
+  nlohmann::ordered_json j;
+  j["global_step"] = s.global_step;
+  j["epoch"] = s.epoch;
+  j["index_in_epoch"] = s.index_in_epoch;
+  j["tokens_seen"] = s.tokens_seen;
+  j["samples_seen"] = s.samples_seen;
+  j["skipped_empty"] = s.skipped_empty;
+  j["nonfinite_skipped"] = s.nonfinite_skipped;
+  j["consecutive_nonfinite"] = s.consecutive_nonfinite;
+  j["best_metric"] = s.best_metric ? nlohmann::ordered_json(*s.best_metric) : nlohmann::ordered_json(nullptr);
+  j["best_metric_name"] = "val/loss";
+  j["best_step"] = s.best_step;
+  j["seed"] = s.seed;
+  j["max_steps"] = s.max_steps;
+  j["total_steps"] = s.total_steps;
+  j["scheduler"] = s.scheduler;
+  j["sinks"] = s.sinks;
+  j["config_hash"] = s.config_hash;
+  j["ragforge_version"] = version();
+  j["ragforge_commit"] = git_commit();
+  return j;
+}
+
+TrainerState trainer_state_from_json(const nlohmann::json& j, const std::string& source) {
+  TrainerState s;
+  auto integer = [&](const char* key) -> int64_t {
+    if (!j.contains(key) || !j[key].is_number_integer())
+      throw Error(source + ": '" + key + "' is missing or not an integer; the checkpoint is damaged");
+    return j[key].get<int64_t>();
+  };
+  s.global_step = integer("global_step");
+  s.epoch = integer("epoch");
+  s.index_in_epoch = integer("index_in_epoch");
+  s.tokens_seen = integer("tokens_seen");
+  s.samples_seen = integer("samples_seen");
+  s.skipped_empty = integer("skipped_empty");
+  s.nonfinite_skipped = integer("nonfinite_skipped");
+  s.consecutive_nonfinite = integer("consecutive_nonfinite");
+  if (j.contains("best_metric") && j["best_metric"].is_number()) s.best_metric = j["best_metric"].get<double>();
+  s.best_step = integer("best_step");
+  s.seed = integer("seed");
+  s.max_steps = integer("max_steps");
+  s.total_steps = integer("total_steps");
+  if (j.contains("scheduler")) s.scheduler = j["scheduler"];
+  if (j.contains("sinks")) s.sinks = j["sinks"];
+  if (j.contains("config_hash") && j["config_hash"].is_string()) s.config_hash = j["config_hash"].get<std::string>();
+  return s;
+}
+
+void save_trainer_state(const std::string& checkpoint_dir, const TrainerState& state, const Optimizer& optimizer) {
+  fs::path dir = fs::path(checkpoint_dir) / "trainer_state";
+  fs::create_directories(dir);
+  io::save_file((dir / "optimizer.safetensors").string(), optimizer.state_dict());
+  io::save_file((dir / "rng.safetensors").string(), capture_rng_state());
+  io::write_file_atomic((fs::path(checkpoint_dir) / kTrainerStateFile).string(), to_json(state).dump(2) + "\n");
+}
+
+TrainerState read_trainer_state(const std::string& checkpoint_dir) {
+  std::string path = (fs::path(checkpoint_dir) / kTrainerStateFile).string();
+  return trainer_state_from_json(io::read_json_file(path), path);
+}
+
+namespace {
+std::map<std::string, torch::Tensor> read_tensors(const std::string& path) {
+  io::SafetensorsFile file(path);
+  std::map<std::string, torch::Tensor> out;
+  for (const auto& name : file.names()) out[name] = file.tensor(name);
+  return out;
+}
+}  // namespace
+
+void restore_optimizer_and_rng(const std::string& checkpoint_dir, Optimizer& optimizer) {
+  fs::path dir = fs::path(checkpoint_dir) / "trainer_state";
+  optimizer.load_state_dict(read_tensors((dir / "optimizer.safetensors").string()));
+  restore_rng_state(read_tensors((dir / "rng.safetensors").string()));
+}
+
+std::string config_hash(const std::string& text) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+}  // namespace ragforge::train
