@@ -31,7 +31,7 @@ model::CausalLM init_model(const settings::ModelSettings& s, const tokenizer::To
 
 HFTrainModel load_hf_train_model(const settings::ModelSettings& s, torch::Dtype dtype, torch::Device device,
                                  uint64_t seed) {
-  HFTrainModel m{model::CausalLM(nullptr), tokenizer::Tokenizer::from_dir(s.tokenizer)};
+  HFTrainModel m(model::CausalLM(nullptr), tokenizer::Tokenizer::from_dir(s.tokenizer));
   m.tokenizer_dir = s.tokenizer;
   m.chat_template_override = s.chat_template;
   if (!s.chat_template.empty()) m.tokenizer.set_chat_template(s.chat_template);

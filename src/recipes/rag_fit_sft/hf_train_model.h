@@ -12,6 +12,7 @@
 namespace ragforge::recipes {
 
 struct HFTrainModel {
+  HFTrainModel(model::CausalLM model, tokenizer::Tokenizer tok) : lm(std::move(model)), tokenizer(std::move(tok)) {}
   model::CausalLM lm{nullptr};
   tokenizer::Tokenizer tokenizer;
   std::string tokenizer_dir;            // its files are saved beside the trained weights
