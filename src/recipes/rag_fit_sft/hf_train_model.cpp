@@ -23,6 +23,17 @@ model::CausalLM init_model(const settings::ModelSettings& s, const tokenizer::To
   if (auto pad = tok.pad_token_id(); pad && !j.contains("pad_token_id")) j["pad_token_id"] = *pad;
   auto config = model::ModelConfig::from_json(j, "model.init_config");
   auto lm = model::CausalLM(config);
+  // HF's _init_weights: N(0, initializer_range) for projections and
+  // embeddings, ones for norms; LibTorch's defaults would start the loss far
+  // above ln(vocab).
+  const double std = j.value("initializer_range", 0.02);
+  torch::NoGradGuard no_grad;
+  for (auto& item : lm->named_parameters()) {
+    const std::string& name = item.key();
+    if (name.find("norm") != std::string::npos) item.value().fill_(1.0);
+    else if (name.size() > 5 && name.compare(name.size() - 5, 5, ".bias") == 0) item.value().zero_();
+    else item.value().normal_(0.0, std);
+  }
   lm->to(device, dtype);
   return lm;
 }
