@@ -183,11 +183,12 @@ TEST(SftMasking, MissingMarkersAreSkippedCountedAndWarnedOnce) {
                                    one_row("no marker here", "x") + one_row("yes<|im_end|>", "kept") +
                                        one_row("nor here", "y"));
   const auto data = load_sft_data(settings_from_yaml("data_file: " + data_file + "\noutput_key: answers\ntemplate: " +
-                                                     prompt_file + "\nmodel: {completion_start: <|im_end|>}\n"),
+                                                     prompt_file + "\nmodel: {completion_start: <|im_end|>}\n"
+                                                     "data: {append_eos: false}\n"),
                                   tok, "qwen3", 0);
   ASSERT_EQ(data.train.size(), 1u);
   EXPECT_EQ(data.train[0].row, 1);
-  EXPECT_EQ(supervised_text(tok, data.train[0]), "kept<|im_end|>");
+  EXPECT_EQ(supervised_text(tok, data.train[0]), "kept");
   EXPECT_EQ(data.report.skipped_no_marker, 2);
   ASSERT_EQ(data.report.warnings.size(), 1u);
   EXPECT_EQ(data.report.warnings[0],
