@@ -39,7 +39,7 @@ const CommandRegistration reg("demo-data", "Write the WordNet RAG demo dataset (
                                     ->required();
                                 cmd.add_option("--rows", opts->rows, "Number of rows")
                                     ->capture_default_str()
-                                    ->check(CLI::PositiveNumber);
+                                    ->check(CLI::Range(int64_t{1}, int64_t{10000000}));
                                 cmd.add_option("--seed", opts->seed, "Seed of the word choices")->capture_default_str();
                                 cmd.add_option("--wordnet", opts->wordnet,
                                                "Folder with WordNet 3.0's data.noun (Debian package wordnet-base)")

@@ -243,6 +243,8 @@ TEST(FamilyDefaults, CompletionStartTable) {
   EXPECT_EQ(default_completion_start("other", qwen), "<|im_start|>assistant\n<think>\n\n</think>\n\n");
   EXPECT_EQ(default_completion_start("other", llama), "<|start_header_id|>assistant<|end_header_id|>\n\n");
   EXPECT_CONTAINS(error_of([&] { default_completion_start("gpt2", mistral); }), "set model.completion_start");
+  // A Llama-2 style tokenizer (no <|start_header_id|>) is not given the Llama-3 marker.
+  EXPECT_CONTAINS(error_of([&] { default_completion_start("llama", mistral); }), "set model.completion_start");
 }
 
 TEST(FamilyDefaults, LoraTargets) {
