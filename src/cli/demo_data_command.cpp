@@ -23,8 +23,8 @@ int run_demo_data(const DemoDataOptions& opts) {
   try {
     const auto entries = data::read_wordnet_nouns(opts.wordnet);
     data::write_file_atomic(opts.out, data::make_wordnet_demo_jsonl(entries, opts.rows, opts.seed));
-    std::cerr << "ragforge demo-data: wrote " << opts.rows << " rows to " << opts.out << " (" << entries.size()
-              << " WordNet nouns)\n";
+    std::cerr << "ragforge demo-data: wrote " << opts.rows << " rows to " << opts.out << " ("
+              << entries.size() << " WordNet nouns)\n";
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "ragforge demo-data: " << e.what() << "\n";
@@ -32,21 +32,21 @@ int run_demo_data(const DemoDataOptions& opts) {
   }
 }
 
-const CommandRegistration reg("demo-data", "Write the WordNet RAG demo dataset (JSONL) used by the quick-start run",
-                              [](CLI::App& cmd) -> CommandRun {
-                                auto opts = std::make_shared<DemoDataOptions>();
-                                cmd.add_option("--out", opts->out, "Output JSONL file (written atomically)")
-                                    ->required();
-                                cmd.add_option("--rows", opts->rows, "Number of rows")
-                                    ->capture_default_str()
-                                    ->check(CLI::PositiveNumber);
-                                cmd.add_option("--seed", opts->seed, "Seed of the word choices")->capture_default_str();
-                                cmd.add_option("--wordnet", opts->wordnet,
-                                               "Folder with WordNet 3.0's data.noun (Debian package wordnet-base)")
-                                    ->capture_default_str();
-                                cmd.footer("Example:\n  ragforge demo-data --out demo.jsonl --rows 500 --seed 1");
-                                return [opts] { return run_demo_data(*opts); };
-                              });
+const CommandRegistration reg(
+    "demo-data", "Write the WordNet RAG demo dataset (JSONL) used by the quick-start run",
+    [](CLI::App& cmd) -> CommandRun {
+      auto opts = std::make_shared<DemoDataOptions>();
+      cmd.add_option("--out", opts->out, "Output JSONL file (written atomically)")->required();
+      cmd.add_option("--rows", opts->rows, "Number of rows")
+          ->capture_default_str()
+          ->check(CLI::Range(int64_t{1}, int64_t{10000000}));
+      cmd.add_option("--seed", opts->seed, "Seed of the word choices")->capture_default_str();
+      cmd.add_option("--wordnet", opts->wordnet,
+                     "Folder with WordNet 3.0's data.noun (Debian package wordnet-base)")
+          ->capture_default_str();
+      cmd.footer("Example:\n  ragforge demo-data --out demo.jsonl --rows 500 --seed 1");
+      return [opts] { return run_demo_data(*opts); };
+    });
 
 }  // namespace
 }  // namespace ragforge::cli

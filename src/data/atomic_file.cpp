@@ -20,8 +20,8 @@ void write_file_atomic(const std::string& path, const std::string& content) {
   const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
   std::FILE* f = std::fopen(tmp.c_str(), "wb");
   if (!f) throw Error(path + ": cannot write " + tmp + ": " + std::strerror(errno));
-  const bool written = std::fwrite(content.data(), 1, content.size(), f) == content.size() && std::fflush(f) == 0 &&
-                       ::fsync(::fileno(f)) == 0;
+  const bool written = std::fwrite(content.data(), 1, content.size(), f) == content.size() &&
+                       std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
   const int err = errno;
   if (std::fclose(f) != 0 || !written) {
     std::remove(tmp.c_str());

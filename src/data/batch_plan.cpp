@@ -12,11 +12,14 @@ namespace ragforge::data {
 namespace {
 
 // HF get_length_grouped_indices on a given order (see the header).
-void group_by_length(std::vector<int64_t>& order, const std::vector<int64_t>& lengths, int64_t batch_size) {
+void group_by_length(std::vector<int64_t>& order, const std::vector<int64_t>& lengths,
+                     int64_t batch_size) {
   const auto n = static_cast<int64_t>(order.size());
   const int64_t mult = std::max<int64_t>(1, std::min<int64_t>(n / (batch_size * 4), 50));
   const int64_t mega = mult * batch_size;
-  auto longer = [&](int64_t a, int64_t b) { return lengths[static_cast<size_t>(a)] > lengths[static_cast<size_t>(b)]; };
+  auto longer = [&](int64_t a, int64_t b) {
+    return lengths[static_cast<size_t>(a)] > lengths[static_cast<size_t>(b)];
+  };
   int64_t best_start = 0;
   for (int64_t start = 0; start < n; start += mega) {
     auto first = order.begin() + start, last = order.begin() + std::min(n, start + mega);
@@ -31,7 +34,10 @@ void group_by_length(std::vector<int64_t>& order, const std::vector<int64_t>& le
 
 BatchPlan::BatchPlan(std::vector<int64_t> lengths, int64_t batch_size, uint64_t seed, bool shuffle,
                      bool group_by_length)
-    : lengths_(std::move(lengths)), batch_size_(batch_size), seed_(seed), shuffle_(shuffle),
+    : lengths_(std::move(lengths)),
+      batch_size_(batch_size),
+      seed_(seed),
+      shuffle_(shuffle),
       group_by_length_(group_by_length) {
   if (batch_size_ < 1) throw Error("batch size must be >= 1, got " + std::to_string(batch_size_));
 }
@@ -51,8 +57,8 @@ std::vector<int64_t> BatchPlan::epoch_order(int64_t epoch) const {
 
 std::vector<int64_t> BatchPlan::batch(int64_t epoch, int64_t index) const {
   if (epoch < 0 || index < 0 || index >= batches_per_epoch())
-    throw Error("batch (epoch " + std::to_string(epoch) + ", index " + std::to_string(index) + ") is out of range: " +
-                std::to_string(batches_per_epoch()) + " batches per epoch");
+    throw Error("batch (epoch " + std::to_string(epoch) + ", index " + std::to_string(index) +
+                ") is out of range: " + std::to_string(batches_per_epoch()) + " batches per epoch");
   std::shared_ptr<const std::vector<int64_t>> order;
   {
     std::lock_guard<std::mutex> lock(cache_mutex_);

@@ -10,8 +10,8 @@ namespace {
 // system turn with "Conversation roles must alternate ..." or "Only user and
 // assistant roles are supported".
 bool rejects_system_role(const std::string& message) {
-  for (const char* text :
-       {"System role not supported", "roles must alternate", "Only user and assistant roles are supported"})
+  for (const char* text : {"System role not supported", "roles must alternate",
+                           "Only user and assistant roles are supported"})
     if (message.find(text) != std::string::npos) return true;
   return false;
 }
@@ -41,9 +41,11 @@ nlohmann::ordered_json fold_system_into_user(const nlohmann::ordered_json& messa
 ChatRenderer::ChatRenderer(const tokenizer::Tokenizer& tok)
     : bos_(tok.bos_token().value_or("")), eos_(tok.eos_token().value_or("")) {
   if (tok.chat_template().empty())
-    throw Error("the tokenizer has no chat template (no chat_template in tokenizer_config.json and no "
-                "chat_template.jinja); give a prompt file instead: template=path/to/prompt.txt with {query} and "
-                "{output}");
+    throw Error(
+        "the tokenizer has no chat template (no chat_template in tokenizer_config.json and no "
+        "chat_template.jinja); give a prompt file instead: template=path/to/prompt.txt with "
+        "{query} and "
+        "{output}");
   chat_ = std::make_shared<const tmpl::ChatTemplate>(tok.chat_template());
   // transformers also passes the tokenizer's other special-token strings.
   vars_ = {{"enable_thinking", false}};
@@ -51,7 +53,8 @@ ChatRenderer::ChatRenderer(const tokenizer::Tokenizer& tok)
   if (tok.unk_token()) vars_["unk_token"] = *tok.unk_token();
 }
 
-std::string ChatRenderer::render(const nlohmann::ordered_json& messages, bool add_generation_prompt) const {
+std::string ChatRenderer::render(const nlohmann::ordered_json& messages,
+                                 bool add_generation_prompt) const {
   try {
     return chat_->render(messages, add_generation_prompt, vars_, bos_, eos_);
   } catch (const Error& e) {

@@ -7,7 +7,8 @@ namespace ragforge::data {
 PaddedBatch collate(const std::vector<const SftExample*>& examples, int64_t pad_id, bool pad_left) {
   PaddedBatch b;
   b.rows = static_cast<int64_t>(examples.size());
-  for (const SftExample* e : examples) b.cols = std::max<int64_t>(b.cols, static_cast<int64_t>(e->input_ids.size()));
+  for (const SftExample* e : examples)
+    b.cols = std::max<int64_t>(b.cols, static_cast<int64_t>(e->input_ids.size()));
   const auto cells = static_cast<size_t>(b.rows * b.cols);
   b.input_ids.assign(cells, pad_id);
   b.labels.assign(cells, kIgnoreIndex);

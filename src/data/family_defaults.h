@@ -20,7 +20,8 @@ namespace ragforge::data {
 // (Llama-2 style) is treated as "other". "other" renders [user] with and
 // without the generation prompt and returns the added suffix; a template
 // that adds nothing is an error asking for model.completion_start.
-std::string default_completion_start(const std::string& model_type, const tokenizer::Tokenizer& tok);
+std::string default_completion_start(const std::string& model_type,
+                                     const tokenizer::Tokenizer& tok);
 
 // Throws for "other": "set model.lora.target_modules".
 std::vector<std::string> default_lora_targets(const std::string& model_type);

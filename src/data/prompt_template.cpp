@@ -15,7 +15,8 @@ PromptTemplate PromptTemplate::from_file(const std::string& path) {
   return PromptTemplate(text.str(), path);
 }
 
-PromptTemplate::PromptTemplate(std::string text, std::string source_name) : source_name_(std::move(source_name)) {
+PromptTemplate::PromptTemplate(std::string text, std::string source_name)
+    : source_name_(std::move(source_name)) {
   auto fail = [&](const std::string& what) {
     throw Error("template " + source_name_ + ": " + what +
                 "; the only fields are {query} and {output}, and {{ / }} write literal braces");

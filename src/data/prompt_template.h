@@ -18,8 +18,8 @@ class PromptTemplate {
 
  private:
   struct Piece {
-    bool is_field;      // a `{query}`/`{output}` field, else literal text
-    std::string text;   // literal text, or the field's name
+    bool is_field;     // a `{query}`/`{output}` field, else literal text
+    std::string text;  // literal text, or the field's name
   };
   std::string source_name_;
   std::vector<Piece> pieces_;

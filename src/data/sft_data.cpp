@@ -28,8 +28,8 @@ std::string check_output(const nlohmann::json& row, const std::string& key) {
   auto it = row.find(key);
   if (it == row.end() || it->is_null() || it->is_string()) return "";
   if (it->is_array() && (it->empty() || (*it)[0].is_string() || (*it)[0].is_null())) return "";
-  return "key '" + key + "' must be a string or a list of strings, got " + it->dump().substr(0, 80) +
-         " (output_key=" + key + ")";
+  return "key '" + key + "' must be a string or a list of strings, got " +
+         it->dump().substr(0, 80) + " (output_key=" + key + ")";
 }
 
 std::string output_of(const nlohmann::json& row, const std::string& key) {
@@ -42,7 +42,8 @@ std::string output_of(const nlohmann::json& row, const std::string& key) {
 RowCheck row_check(const settings::SftDataSettings& s) {
   return [&s](const nlohmann::json& row) -> std::string {
     auto it = row.find(s.input_key);
-    if (it == row.end()) return "missing key '" + s.input_key + "' (set input_key=<the prompt's key>)";
+    if (it == row.end())
+      return "missing key '" + s.input_key + "' (set input_key=<the prompt's key>)";
     if (!it->is_string())
       return "key '" + s.input_key + "' must be a string, got " + std::string(it->type_name()) +
              " (input_key=" + s.input_key + ")";
@@ -66,12 +67,14 @@ struct SelectedRows {
 
 // shuffle(seed) → limit → dev split with the run seed (recipes.md §1.1). Both
 // sets keep file order; training order is the BatchPlan's job.
-SelectedRows select_rows(std::vector<JsonlRow> rows, const settings::SftDataSettings& s, uint64_t seed) {
+SelectedRows select_rows(std::vector<JsonlRow> rows, const settings::SftDataSettings& s,
+                         uint64_t seed) {
   if (s.shuffle) {
     std::mt19937_64 rng(static_cast<uint64_t>(*s.shuffle));
     fisher_yates(rows, rng);
   }
-  if (s.limit && static_cast<size_t>(*s.limit) < rows.size()) rows.resize(static_cast<size_t>(*s.limit));
+  if (s.limit && static_cast<size_t>(*s.limit) < rows.size())
+    rows.resize(static_cast<size_t>(*s.limit));
   SelectedRows out;
   if (s.dev_split <= 0) {
     out.train = std::move(rows);
@@ -86,8 +89,11 @@ SelectedRows select_rows(std::vector<JsonlRow> rows, const settings::SftDataSett
   std::mt19937_64 rng(mix_seed(seed, 0x64657673706c6974ULL));  // "devsplit": a stream of its own
   std::vector<int64_t> order = permutation(n, rng);
   std::vector<char> is_dev(static_cast<size_t>(n), 0);
-  for (int64_t i = 0; i < n_dev; ++i) is_dev[static_cast<size_t>(order[static_cast<size_t>(i)])] = 1;
-  for (int64_t i = 0; i < n; ++i) (is_dev[static_cast<size_t>(i)] ? out.dev : out.train).push_back(std::move(rows[static_cast<size_t>(i)]));
+  for (int64_t i = 0; i < n_dev; ++i)
+    is_dev[static_cast<size_t>(order[static_cast<size_t>(i)])] = 1;
+  for (int64_t i = 0; i < n; ++i)
+    (is_dev[static_cast<size_t>(i)] ? out.dev : out.train)
+        .push_back(std::move(rows[static_cast<size_t>(i)]));
   return out;
 }
 
@@ -95,14 +101,16 @@ SelectedRows select_rows(std::vector<JsonlRow> rows, const settings::SftDataSett
 
 class TextRenderer {
  public:
-  TextRenderer(const settings::SftDataSettings& s, const tokenizer::Tokenizer& tok, std::vector<std::string>& warnings)
+  TextRenderer(const settings::SftDataSettings& s, const tokenizer::Tokenizer& tok,
+               std::vector<std::string>& warnings)
       : s_(s), eos_(tok.eos_token().value_or("")) {
     if (!s.instruction.empty()) instruction_ = read_text_file(s.instruction, "instruction");
     if (!s.template_file.empty()) {
       template_ = std::make_unique<PromptTemplate>(PromptTemplate::from_file(s.template_file));
       if (instruction_ && !s.instruction_in_prompt)
-        warnings.push_back("instruction is not used with a prompt template file (template=" + s.template_file +
-                           "); set model.instruction_in_prompt=true to put it before the query");
+        warnings.push_back(
+            "instruction is not used with a prompt template file (template=" + s.template_file +
+            "); set model.instruction_in_prompt=true to put it before the query");
       if (s.append_eos && eos_.empty())
         warnings.push_back("the tokenizer has no eos_token: template examples end without one");
     } else {
@@ -111,10 +119,12 @@ class TextRenderer {
   }
 
   std::string render(const std::string& raw_query, const std::string& output) const {
-    const std::string query = s_.instruction_in_prompt && instruction_ ? *instruction_ + "\n" + raw_query : raw_query;
+    const std::string query =
+        s_.instruction_in_prompt && instruction_ ? *instruction_ + "\n" + raw_query : raw_query;
     if (template_) {
       std::string text = template_->fill(query, output);
-      const bool ends_with_eos = text.size() >= eos_.size() && text.compare(text.size() - eos_.size(), eos_.size(), eos_) == 0;
+      const bool ends_with_eos = text.size() >= eos_.size() &&
+                                 text.compare(text.size() - eos_.size(), eos_.size(), eos_) == 0;
       if (s_.append_eos && !ends_with_eos) text += eos_;
       return text;
     }
@@ -144,7 +154,8 @@ struct Tokenized {
 // fn(i) for i in [0, n) on a few threads; rethrows the first failing index's error.
 template <typename Fn>
 void parallel_for(size_t n, Fn fn) {
-  const size_t workers = std::max<size_t>(1, std::min<size_t>(n, std::thread::hardware_concurrency()));
+  const size_t workers =
+      std::max<size_t>(1, std::min<size_t>(n, std::thread::hardware_concurrency()));
   std::vector<std::exception_ptr> errors(n);
   auto work = [&](size_t w) {
     for (size_t i = w; i < n; i += workers) {
@@ -163,7 +174,8 @@ void parallel_for(size_t n, Fn fn) {
     if (e) std::rethrow_exception(e);
 }
 
-std::vector<Tokenized> tokenize_rows(const std::vector<JsonlRow>& rows, const settings::SftDataSettings& s,
+std::vector<Tokenized> tokenize_rows(const std::vector<JsonlRow>& rows,
+                                     const settings::SftDataSettings& s,
                                      const TextRenderer& renderer, const tokenizer::Tokenizer& tok,
                                      const std::vector<int32_t>& marker) {
   std::vector<Tokenized> out(rows.size());
@@ -191,11 +203,14 @@ std::string ids_text(const std::vector<int32_t>& ids) {
   return out + "]";
 }
 
-std::string escaped(const std::string& text) { return nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+std::string escaped(const std::string& text) {
+  return nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 // Keeps examples with a marker; counts the rest with one warning naming the first.
-std::vector<SftExample> keep_marked(const std::vector<JsonlRow>& rows, std::vector<Tokenized>& tokenized,
-                                    const char* set_name, SftDataReport& report) {
+std::vector<SftExample> keep_marked(const std::vector<JsonlRow>& rows,
+                                    std::vector<Tokenized>& tokenized, const char* set_name,
+                                    SftDataReport& report) {
   std::vector<SftExample> out;
   int64_t missing = 0, first_missing = -1;
   bool first_was_truncated = false;
@@ -213,10 +228,11 @@ std::vector<SftExample> keep_marked(const std::vector<JsonlRow>& rows, std::vect
   }
   report.skipped_no_marker += missing;
   if (missing > 0)
-    report.warnings.push_back(std::to_string(missing) + " of " + std::to_string(rows.size()) + " " + set_name +
-                              " examples lack the completion_start marker " + escaped(report.completion_start) + " " +
-                              ids_text(report.marker_ids) + " and are skipped (data/skipped_no_marker); first: " +
-                              set_name + " example " + std::to_string(first_missing) + " (line " +
+    report.warnings.push_back(std::to_string(missing) + " of " + std::to_string(rows.size()) + " " +
+                              set_name + " examples lack the completion_start marker " +
+                              escaped(report.completion_start) + " " + ids_text(report.marker_ids) +
+                              " and are skipped (data/skipped_no_marker); first: " + set_name +
+                              " example " + std::to_string(first_missing) + " (line " +
                               std::to_string(rows[static_cast<size_t>(first_missing)].line) + ")" +
                               (first_was_truncated ? ", cut by model.max_sequence_len" : ""));
   return out;
@@ -230,11 +246,13 @@ int64_t find_subsequence(const std::vector<int32_t>& haystack, const std::vector
   return it == haystack.end() ? -1 : static_cast<int64_t>(it - haystack.begin());
 }
 
-std::vector<int32_t> completion_only_labels(const std::vector<int32_t>& ids, const std::vector<int32_t>& marker) {
+std::vector<int32_t> completion_only_labels(const std::vector<int32_t>& ids,
+                                            const std::vector<int32_t>& marker) {
   const int64_t start = find_subsequence(ids, marker);
   if (start < 0) return {};
   std::vector<int32_t> labels = ids;
-  std::fill(labels.begin(), labels.begin() + start + static_cast<int64_t>(marker.size()), kIgnoreIndex);
+  std::fill(labels.begin(), labels.begin() + start + static_cast<int64_t>(marker.size()),
+            kIgnoreIndex);
   return labels;
 }
 
@@ -242,10 +260,12 @@ SftData load_sft_data(const settings::SftDataSettings& s, const tokenizer::Token
                       const std::string& model_type, uint64_t seed) {
   SftData data;
   SftDataReport& report = data.report;
-  report.completion_start = s.completion_start.empty() ? default_completion_start(model_type, tok) : s.completion_start;
+  report.completion_start =
+      s.completion_start.empty() ? default_completion_start(model_type, tok) : s.completion_start;
   report.marker_ids = tok.encode_ids(report.completion_start, /*add_special_tokens=*/false);
   if (report.marker_ids.empty())
-    throw Error("model.completion_start " + escaped(report.completion_start) + " tokenizes to no ids; set it to the text "
+    throw Error("model.completion_start " + escaped(report.completion_start) +
+                " tokenizes to no ids; set it to the text "
                 "that starts the answer");
   const TextRenderer renderer(s, tok, report.warnings);
 
@@ -253,12 +273,13 @@ SftData load_sft_data(const settings::SftDataSettings& s, const tokenizer::Token
   report.rows_read = static_cast<int64_t>(file.rows.size());
   report.skipped_bad_rows = file.skipped_bad_rows;
   if (file.skipped_bad_rows > 0)
-    report.warnings.push_back(std::to_string(file.skipped_bad_rows) + " bad rows skipped (data.on_error=skip); first: " +
-                              file.first_skip_reason);
+    report.warnings.push_back(
+        std::to_string(file.skipped_bad_rows) +
+        " bad rows skipped (data.on_error=skip); first: " + file.first_skip_reason);
   if (file.rows.empty())
     throw Error(s.data_file + ": no usable rows" +
-                (file.skipped_bad_rows ? " (all " + std::to_string(file.skipped_bad_rows) + " were bad; first: " +
-                                             file.first_skip_reason + ")"
+                (file.skipped_bad_rows ? " (all " + std::to_string(file.skipped_bad_rows) +
+                                             " were bad; first: " + file.first_skip_reason + ")"
                                        : std::string()));
 
   SelectedRows rows = select_rows(std::move(file.rows), s, seed);
@@ -268,11 +289,13 @@ SftData load_sft_data(const settings::SftDataSettings& s, const tokenizer::Token
   data.train = keep_marked(rows.train, train_tok, "training", report);
   data.dev = keep_marked(rows.dev, dev_tok, "dev", report);
   if (data.train.empty())
-    throw Error("no training example contains the completion_start marker " + escaped(report.completion_start) + " " +
-                ids_text(report.marker_ids) + " (" + std::to_string(rows.train.size()) +
-                " examples); set model.completion_start to the text that starts the answer in the rendered prompt" +
-                (s.max_sequence_len > 0 ? " or raise model.max_sequence_len" : "") + ". Example 0 renders as " +
-                escaped(report.example0_text.substr(0, 400)));
+    throw Error("no training example contains the completion_start marker " +
+                escaped(report.completion_start) + " " + ids_text(report.marker_ids) + " (" +
+                std::to_string(rows.train.size()) +
+                " examples); set model.completion_start to the text that starts the answer in the "
+                "rendered prompt" +
+                (s.max_sequence_len > 0 ? " or raise model.max_sequence_len" : "") +
+                ". Example 0 renders as " + escaped(report.example0_text.substr(0, 400)));
   return data;
 }
 

@@ -31,8 +31,8 @@ struct SftDataReport {
   int64_t skipped_no_marker = 0;  // examples without the marker (data/skipped_no_marker)
   int64_t truncated = 0;          // examples cut to model.max_sequence_len
   std::vector<int32_t> marker_ids;
-  std::string completion_start;   // the marker text used (the family default when unset)
-  std::string example0_text;      // the rendered text of the first training example
+  std::string completion_start;       // the marker text used (the family default when unset)
+  std::string example0_text;          // the rendered text of the first training example
   std::vector<std::string> warnings;  // once-per-run warnings for the recipe to print
 };
 
@@ -53,6 +53,7 @@ int64_t find_subsequence(const std::vector<int32_t>& haystack, const std::vector
 
 // Labels for ids: kIgnoreIndex through the end of the first marker
 // occurrence, the ids after it. Empty when the marker is absent.
-std::vector<int32_t> completion_only_labels(const std::vector<int32_t>& ids, const std::vector<int32_t>& marker);
+std::vector<int32_t> completion_only_labels(const std::vector<int32_t>& ids,
+                                            const std::vector<int32_t>& marker);
 
 }  // namespace ragforge::data

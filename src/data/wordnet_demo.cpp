@@ -48,7 +48,8 @@ bool parse_synset(const std::string& line, WordnetEntry& out) {
   const int64_t words = word_count(definition);
   if (!is_simple_word(word) || words < 2 || words > kMaxDefinitionWords) return false;
   // Quotes start usage examples; a definition naming its word gives the answer away.
-  if (definition.find('"') != std::string::npos || definition.find(word) != std::string::npos) return false;
+  if (definition.find('"') != std::string::npos || definition.find(word) != std::string::npos)
+    return false;
   out = {word, definition};
   return true;
 }
@@ -60,7 +61,8 @@ std::vector<WordnetEntry> read_wordnet_nouns(const std::string& dir) {
   std::ifstream in(path, std::ios::binary);
   if (!in)
     throw Error("cannot read WordNet's " + path +
-                ": install WordNet 3.0 (Debian/Ubuntu: apt-get install wordnet-base, or run scripts/setup.sh), or "
+                ": install WordNet 3.0 (Debian/Ubuntu: apt-get install wordnet-base, or run "
+                "scripts/setup.sh), or "
                 "pass --wordnet DIR with the folder holding data.noun");
   std::vector<WordnetEntry> entries;
   std::unordered_set<std::string> seen;
@@ -75,7 +77,8 @@ std::vector<WordnetEntry> read_wordnet_nouns(const std::string& dir) {
   return entries;
 }
 
-std::string make_wordnet_demo_jsonl(const std::vector<WordnetEntry>& entries, int64_t rows, uint64_t seed) {
+std::string make_wordnet_demo_jsonl(const std::vector<WordnetEntry>& entries, int64_t rows,
+                                    uint64_t seed) {
   if (rows < 1) throw Error("--rows must be >= 1, got " + std::to_string(rows));
   if (entries.size() < static_cast<size_t>(kContextEntries))
     throw Error("the WordNet demo needs at least " + std::to_string(kContextEntries) + " entries");
@@ -87,14 +90,16 @@ std::string make_wordnet_demo_jsonl(const std::vector<WordnetEntry>& entries, in
     std::vector<size_t> context = {target};
     while (context.size() < static_cast<size_t>(kContextEntries)) {
       const size_t d = uniform_index(rng, entries.size());
-      const bool clash = std::any_of(context.begin(), context.end(),
-                                     [&](size_t c) { return c == d || entries[c].definition == entries[d].definition; });
+      const bool clash = std::any_of(context.begin(), context.end(), [&](size_t c) {
+        return c == d || entries[c].definition == entries[d].definition;
+      });
       if (!clash) context.push_back(d);
     }
     fisher_yates(context, rng);
     std::string prompt = "Context:\n";
     for (size_t k = 0; k < context.size(); ++k)
-      prompt += std::to_string(k + 1) + ". " + entries[context[k]].word + ": " + entries[context[k]].definition + "\n";
+      prompt += std::to_string(k + 1) + ". " + entries[context[k]].word + ": " +
+                entries[context[k]].definition + "\n";
     prompt += "Question: What does \"" + entries[target].word + "\" mean?";
     std::snprintf(id, sizeof id, "wordnet-rag-%05lld", static_cast<long long>(i));
     nlohmann::ordered_json row;

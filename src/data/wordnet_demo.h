@@ -6,8 +6,10 @@
 // answer is its definition, copied from the context. A small model learns
 // the copy in a few hundred steps, so its loss visibly falls.
 //
-//   {"id": "wordnet-rag-00000", "prompt": "Context:\n1. ...\n...\nQuestion: What does \"bream\" mean?",
-//    "answers": ["flesh of any of various freshwater fishes of the family Cyprinidae"], "word": "bream"}
+//   {"id": "wordnet-rag-00000", "prompt": "Context:\n1. ...\n...\nQuestion: What does \"bream\"
+//   mean?",
+//    "answers": ["flesh of any of various freshwater fishes of the family Cyprinidae"], "word":
+//    "bream"}
 #pragma once
 #include <cstdint>
 #include <string>
@@ -31,6 +33,7 @@ std::vector<WordnetEntry> read_wordnet_nouns(const std::string& dir);
 
 // `rows` JSONL lines (each ending in '\n'). Row i depends only on (seed, i),
 // so fewer rows give a prefix of more.
-std::string make_wordnet_demo_jsonl(const std::vector<WordnetEntry>& entries, int64_t rows, uint64_t seed);
+std::string make_wordnet_demo_jsonl(const std::vector<WordnetEntry>& entries, int64_t rows,
+                                    uint64_t seed);
 
 }  // namespace ragforge::data

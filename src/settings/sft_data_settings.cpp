@@ -6,10 +6,11 @@ namespace ragforge::settings {
 namespace {
 
 // A required string: absent, null or '???' say how to set it on the command line.
-std::string required_string(const config::ConfigView& v, const std::string& key, const std::string& example) {
+std::string required_string(const config::ConfigView& v, const std::string& key,
+                            const std::string& example) {
   if (!v.has(key))  // '???' passes here and get_string reports it as unset
-    throw Error(v.full_key(key) + ": not set; set it in the config or on the command line: " + v.full_key(key) + "=" +
-                example);
+    throw Error(v.full_key(key) + ": not set; set it in the config or on the command line: " +
+                v.full_key(key) + "=" + example);
   return v.get_string(key);
 }
 
@@ -44,8 +45,8 @@ SftDataSettings parse_sft_data_settings(const config::ConfigView& root) {
     data.require_known_keys({"on_error", "append_eos"});
     s.on_error = data.get_string("on_error", s.on_error);
     if (s.on_error != "raise" && s.on_error != "skip")
-      throw Error(data.full_key("on_error") + ": expected 'raise' or 'skip', got '" + s.on_error + "'" +
-                  data.origin_suffix("on_error"));
+      throw Error(data.full_key("on_error") + ": expected 'raise' or 'skip', got '" + s.on_error +
+                  "'" + data.origin_suffix("on_error"));
     s.append_eos = data.get_bool("append_eos", s.append_eos);
   }
 
@@ -55,7 +56,8 @@ SftDataSettings parse_sft_data_settings(const config::ConfigView& root) {
     s.completion_start = model.get_string("completion_start", "");
     s.max_sequence_len = model.get_int("max_sequence_len", 0);
     if (s.max_sequence_len < 0)
-      throw Error(model.full_key("max_sequence_len") + ": expected a token count >= 0 (0: no truncation), got " +
+      throw Error(model.full_key("max_sequence_len") +
+                  ": expected a token count >= 0 (0: no truncation), got " +
                   std::to_string(s.max_sequence_len) + model.origin_suffix("max_sequence_len"));
   }
   return s;

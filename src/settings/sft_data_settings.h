@@ -13,19 +13,19 @@
 namespace ragforge::settings {
 
 struct SftDataSettings {
-  std::string data_file;                 // `data_file` (required)
-  std::string input_key = "prompt";      // `input_key`
-  std::string output_key;                // `output_key` (required)
-  std::string instruction;               // `instruction`: path of a text file; "" none
-  std::string template_file;             // `template`: custom prompt file; "" uses the chat template
-  std::optional<int64_t> limit;          // `limit`: keep the first N rows (after shuffling)
-  std::optional<int64_t> shuffle;        // `shuffle`: seed of the row shuffle; any int, 0 included
-  double dev_split = 0;                  // `dev_split` in (0,1); 0 or null: no dev set
-  std::string on_error = "raise";        // `data.on_error`: raise | skip (bad JSONL rows)
-  bool append_eos = true;                // `data.append_eos`: template files end with eos
-  bool instruction_in_prompt = false;    // `model.instruction_in_prompt` (null → false)
-  std::string completion_start;          // `model.completion_start` ("" → family default)
-  int64_t max_sequence_len = 0;          // `model.max_sequence_len` (0 or null: no truncation)
+  std::string data_file;               // `data_file` (required)
+  std::string input_key = "prompt";    // `input_key`
+  std::string output_key;              // `output_key` (required)
+  std::string instruction;             // `instruction`: path of a text file; "" none
+  std::string template_file;           // `template`: custom prompt file; "" uses the chat template
+  std::optional<int64_t> limit;        // `limit`: keep the first N rows (after shuffling)
+  std::optional<int64_t> shuffle;      // `shuffle`: seed of the row shuffle; any int, 0 included
+  double dev_split = 0;                // `dev_split` in (0,1); 0 or null: no dev set
+  std::string on_error = "raise";      // `data.on_error`: raise | skip (bad JSONL rows)
+  bool append_eos = true;              // `data.append_eos`: template files end with eos
+  bool instruction_in_prompt = false;  // `model.instruction_in_prompt` (null → false)
+  std::string completion_start;        // `model.completion_start` ("" → family default)
+  int64_t max_sequence_len = 0;        // `model.max_sequence_len` (0 or null: no truncation)
 };
 
 // Type errors name the key and where its value came from; a missing required

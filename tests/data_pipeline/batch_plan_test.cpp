@@ -1,12 +1,13 @@
 // BatchPlan (deterministic per (seed, epoch, index), full coverage, HF-style
 // length grouping) and collate (dynamic padding).
+#include "data/batch_plan.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <numeric>
 #include <set>
 
-#include "data/batch_plan.h"
 #include "data/collate.h"
 #include "data_test_util.h"
 
@@ -45,7 +46,8 @@ TEST(BatchPlan, CoversEveryIndexOncePerEpochWithAShortLastBatch) {
 }
 
 TEST(BatchPlan, DependsOnlyOnSeedEpochAndIndex) {
-  const BatchPlan a(lengths_of(50), 8, 7), b(lengths_of(50), 8, 7), other_seed(lengths_of(50), 8, 8);
+  const BatchPlan a(lengths_of(50), 8, 7), b(lengths_of(50), 8, 7),
+      other_seed(lengths_of(50), 8, 8);
   // Pinned: a change in the random stream changes every run's data order.
   EXPECT_EQ(a.batch(0, 0), (std::vector<int64_t>{5, 42, 23, 33, 11, 14, 49, 40}));
   // Reading batches out of order (as a resume does) gives the same batches.
@@ -108,7 +110,8 @@ TEST(Collate, PadsToTheLongestRowOnTheRight) {
   EXPECT_EQ(batch.rows, 2);
   EXPECT_EQ(batch.cols, 5);
   EXPECT_EQ(batch.input_ids, (std::vector<int64_t>{10, 11, 12, 0, 0, 20, 21, 22, 23, 24}));
-  EXPECT_EQ(batch.labels, (std::vector<int64_t>{-100, 11, 12, -100, -100, -100, -100, -100, 23, 24}));
+  EXPECT_EQ(batch.labels,
+            (std::vector<int64_t>{-100, 11, 12, -100, -100, -100, -100, -100, 23, 24}));
   EXPECT_EQ(batch.attention_mask, (std::vector<int64_t>{1, 1, 1, 0, 0, 1, 1, 1, 1, 1}));
   EXPECT_EQ(batch.tokens, 8);
   EXPECT_EQ(batch.sample_ids, (std::vector<int64_t>{3, 7}));

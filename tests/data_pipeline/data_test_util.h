@@ -43,16 +43,17 @@ class ScratchDir {
 };
 
 // The text contains the piece (the text is printed when it does not).
-#define EXPECT_CONTAINS(text, piece)                                          \
-  do {                                                                        \
-    const std::string text_ = (text);                                         \
-    EXPECT_NE(text_.find(piece), std::string::npos) << "in: " << text_;       \
+#define EXPECT_CONTAINS(text, piece)                                    \
+  do {                                                                  \
+    const std::string text_ = (text);                                   \
+    EXPECT_NE(text_.find(piece), std::string::npos) << "in: " << text_; \
   } while (0)
 
 // Skips the test when third_party_npm/<name> is absent.
-#define RAGFORGE_LOAD_TOKENIZER(var, name)                                             \
+#define RAGFORGE_LOAD_TOKENIZER(var, name)                                               \
   const std::string var##_dir = ragforge::tokenizer::testing_files::tokenizer_dir(name); \
-  if (var##_dir.empty()) GTEST_SKIP() << ragforge::tokenizer::testing_files::missing_message(name); \
+  if (var##_dir.empty())                                                                 \
+    GTEST_SKIP() << ragforge::tokenizer::testing_files::missing_message(name);           \
   const auto var = ragforge::tokenizer::Tokenizer::from_dir(var##_dir)
 
 // The settings of a config given as YAML text.

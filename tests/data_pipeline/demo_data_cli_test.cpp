@@ -18,8 +18,8 @@ using ragforge::testing::run_process;
 
 std::string wordnet_dir() { return RAGFORGE_TEST_WORDNET_DIR; }
 
-#define RAGFORGE_REQUIRE_WORDNET()                                                                 \
-  if (!std::ifstream(wordnet_dir() + "/data.noun"))                                                \
+#define RAGFORGE_REQUIRE_WORDNET()                  \
+  if (!std::ifstream(wordnet_dir() + "/data.noun")) \
   GTEST_SKIP() << wordnet_dir() << "/data.noun is missing: install the Debian package wordnet-base"
 
 std::string read_file(const std::string& path) {
@@ -48,19 +48,24 @@ TEST(DemoDataCli, OutputIsDeterministicAndPinned) {
   ScratchDir dir;
   const std::string a = dir.path() + "/a/demo.jsonl", b = dir.path() + "/b.jsonl";
   for (const auto& out : {a, b}) {
-    const auto r = run_process({ragforge_bin(), "demo-data", "--out", out, "--rows", "50", "--seed", "0", "--wordnet",
-                                wordnet_dir()});
+    const auto r = run_process({ragforge_bin(), "demo-data", "--out", out, "--rows", "50", "--seed",
+                                "0", "--wordnet", wordnet_dir()});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_CONTAINS(r.err, "wrote 50 rows to " + out);
   }
   EXPECT_EQ(read_file(a), read_file(b));
-  EXPECT_EQ(sha256_of(a), "DEMO_SHA256");
+  EXPECT_EQ(sha256_of(a), "da7152a01803322116e2d3362f3ac78916d6db384946b075e2c60d6ee3ece451");
   // Row i depends only on (seed, i): fewer rows are a prefix, another seed differs.
   const std::string c = dir.path() + "/c.jsonl", d = dir.path() + "/d.jsonl";
-  ASSERT_EQ(run_process({ragforge_bin(), "demo-data", "--out", c, "--rows", "10", "--wordnet", wordnet_dir()}).exit_code, 0);
+  ASSERT_EQ(run_process({ragforge_bin(), "demo-data", "--out", c, "--rows", "10", "--wordnet",
+                         wordnet_dir()})
+                .exit_code,
+            0);
   EXPECT_EQ(read_file(a).substr(0, read_file(c).size()), read_file(c));
-  ASSERT_EQ(run_process({ragforge_bin(), "demo-data", "--out", d, "--rows", "50", "--seed", "1", "--wordnet",
-                         wordnet_dir()}).exit_code, 0);
+  ASSERT_EQ(run_process({ragforge_bin(), "demo-data", "--out", d, "--rows", "50", "--seed", "1",
+                         "--wordnet", wordnet_dir()})
+                .exit_code,
+            0);
   EXPECT_NE(read_file(a), read_file(d));
 }
 
@@ -68,7 +73,10 @@ TEST(DemoDataCli, EveryPromptHoldsTheAnswerAmongFiveEntries) {
   RAGFORGE_REQUIRE_WORDNET();
   ScratchDir dir;
   const std::string out = dir.path() + "/demo.jsonl";
-  ASSERT_EQ(run_process({ragforge_bin(), "demo-data", "--out", out, "--rows", "50", "--wordnet", wordnet_dir()}).exit_code, 0);
+  ASSERT_EQ(run_process({ragforge_bin(), "demo-data", "--out", out, "--rows", "50", "--wordnet",
+                         wordnet_dir()})
+                .exit_code,
+            0);
   const auto rows = rows_of(read_file(out));
   ASSERT_EQ(rows.size(), 50u);
   EXPECT_EQ(rows[0]["id"], "wordnet-rag-00000");
@@ -91,7 +99,8 @@ TEST(DemoDataCli, EveryPromptHoldsTheAnswerAmongFiveEntries) {
 
 TEST(DemoDataCli, MissingWordnetNamesThePackage) {
   ScratchDir dir;
-  const auto r = run_process({ragforge_bin(), "demo-data", "--out", dir.path() + "/x.jsonl", "--wordnet", dir.path()});
+  const auto r = run_process(
+      {ragforge_bin(), "demo-data", "--out", dir.path() + "/x.jsonl", "--wordnet", dir.path()});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_CONTAINS(r.err, "ragforge demo-data: cannot read WordNet's " + dir.path() + "/data.noun");
   EXPECT_CONTAINS(r.err, "apt-get install wordnet-base");

@@ -13,11 +13,13 @@ namespace {
 std::string numbered_rows(int n) {
   std::string text;
   for (int i = 0; i < n; ++i)
-    text += "{\"prompt\": \"question " + std::to_string(i) + "\", \"answers\": [\"answer " + std::to_string(i) + "\"]}\n";
+    text += "{\"prompt\": \"question " + std::to_string(i) + "\", \"answers\": [\"answer " +
+            std::to_string(i) + "\"]}\n";
   return text;
 }
 
-settings::SftDataSettings qwen_settings(const std::string& data_file, const std::string& extra = "") {
+settings::SftDataSettings qwen_settings(const std::string& data_file,
+                                        const std::string& extra = "") {
   return settings_from_yaml("data_file: " + data_file + "\noutput_key: answers\n" + extra);
 }
 
@@ -48,7 +50,8 @@ TEST(Jsonl, BadJsonNamesFileAndLineUnderRaise) {
 TEST(Jsonl, NonObjectLineIsAnError) {
   ScratchDir dir;
   const auto path = dir.write("d.jsonl", "{\"a\": 1}\n[1, 2]\n");
-  EXPECT_CONTAINS(error_of([&] { read_jsonl(path, OnError::Raise); }), path + ":2: expected a JSON object, got array");
+  EXPECT_CONTAINS(error_of([&] { read_jsonl(path, OnError::Raise); }),
+                  path + ":2: expected a JSON object, got array");
 }
 
 TEST(Jsonl, MissingFileSaysSo) {
@@ -59,7 +62,8 @@ TEST(Jsonl, MissingFileSaysSo) {
 TEST(SftRows, MissingInputKeyIsALineNumberedError) {
   RAGFORGE_LOAD_TOKENIZER(tok, "qwen3");
   ScratchDir dir;
-  const auto path = dir.write("d.jsonl", "{\"prompt\": \"q\", \"answers\": \"a\"}\n{\"question\": \"q\"}\n");
+  const auto path =
+      dir.write("d.jsonl", "{\"prompt\": \"q\", \"answers\": \"a\"}\n{\"question\": \"q\"}\n");
   EXPECT_CONTAINS(error_of([&] { load_sft_data(qwen_settings(path), tok, "qwen3", 0); }),
                   path + ":2: missing key 'prompt' (set input_key=<the prompt's key>)");
   const auto numeric = dir.write("n.jsonl", "{\"prompt\": 5, \"answers\": \"a\"}\n");
@@ -83,15 +87,18 @@ TEST(SftRows, SkipCountsBadRowsAndWarnsOnce) {
   EXPECT_EQ(data.report.skipped_bad_rows, 2);
   EXPECT_EQ(rows_of(data.train), (std::vector<int64_t>{0, 3}));
   ASSERT_EQ(data.report.warnings.size(), 1u);
-  EXPECT_CONTAINS(data.report.warnings[0], "2 bad rows skipped (data.on_error=skip); first: " + path + ":2: invalid JSON");
+  EXPECT_CONTAINS(data.report.warnings[0],
+                  "2 bad rows skipped (data.on_error=skip); first: " + path + ":2: invalid JSON");
 }
 
 TEST(SftRows, AllRowsBadIsAnErrorEvenUnderSkip) {
   RAGFORGE_LOAD_TOKENIZER(tok, "qwen3");
   ScratchDir dir;
   const auto path = dir.write("d.jsonl", "{\"question\": \"q\"}\n");
-  EXPECT_CONTAINS(error_of([&] { load_sft_data(qwen_settings(path, "data: {on_error: skip}\n"), tok, "qwen3", 0); }),
-                  path + ": no usable rows (all 1 were bad; first: " + path + ":1: missing key 'prompt'");
+  EXPECT_CONTAINS(
+      error_of(
+          [&] { load_sft_data(qwen_settings(path, "data: {on_error: skip}\n"), tok, "qwen3", 0); }),
+      path + ": no usable rows (all 1 were bad; first: " + path + ":1: missing key 'prompt'");
 }
 
 TEST(SftRows, NoSelectionKeepsFileOrder) {
@@ -109,7 +116,8 @@ TEST(SftRows, ShuffleThenLimitIsPinned) {
   const auto path = dir.write("d.jsonl", numbered_rows(10));
   const auto shuffled = load_sft_data(qwen_settings(path, "shuffle: 7\n"), tok, "qwen3", 0);
   EXPECT_EQ(rows_of(shuffled.train), (std::vector<int64_t>{0, 7, 4, 9, 3, 1, 2, 8, 6, 5}));
-  const auto limited = load_sft_data(qwen_settings(path, "shuffle: 7\nlimit: 4\n"), tok, "qwen3", 0);
+  const auto limited =
+      load_sft_data(qwen_settings(path, "shuffle: 7\nlimit: 4\n"), tok, "qwen3", 0);
   EXPECT_EQ(rows_of(limited.train), (std::vector<int64_t>{0, 7, 4, 9}));
   const auto first = load_sft_data(qwen_settings(path, "limit: 3\n"), tok, "qwen3", 0);
   EXPECT_EQ(rows_of(first.train), (std::vector<int64_t>{0, 1, 2}));
@@ -123,7 +131,7 @@ TEST(SftRows, DevSplitHoldsOutARoundedUpShareWithTheRunSeed) {
   ScratchDir dir;
   const auto path = dir.write("d.jsonl", numbered_rows(10));
   const auto a = load_sft_data(qwen_settings(path, "dev_split: 0.25\n"), tok, "qwen3", 42);
-  EXPECT_EQ(rows_of(a.dev), (std::vector<int64_t>{1, 8, 9}));   // ceil(0.25 × 10) = 3 rows
+  EXPECT_EQ(rows_of(a.dev), (std::vector<int64_t>{1, 8, 9}));  // ceil(0.25 × 10) = 3 rows
   EXPECT_EQ(rows_of(a.train), (std::vector<int64_t>{0, 2, 3, 4, 5, 6, 7}));
   const auto again = load_sft_data(qwen_settings(path, "dev_split: 0.25\n"), tok, "qwen3", 42);
   EXPECT_EQ(rows_of(again.dev), rows_of(a.dev));
@@ -131,7 +139,8 @@ TEST(SftRows, DevSplitHoldsOutARoundedUpShareWithTheRunSeed) {
   EXPECT_NE(rows_of(other.dev), rows_of(a.dev));
   EXPECT_EQ(other.dev.size(), 3u);
   // Selection first, then the split: 4 rows → 1 dev row.
-  const auto limited = load_sft_data(qwen_settings(path, "shuffle: 7\nlimit: 4\ndev_split: 0.25\n"), tok, "qwen3", 42);
+  const auto limited = load_sft_data(qwen_settings(path, "shuffle: 7\nlimit: 4\ndev_split: 0.25\n"),
+                                     tok, "qwen3", 42);
   EXPECT_EQ(limited.dev.size(), 1u);
   EXPECT_EQ(limited.train.size(), 3u);
 }
@@ -140,8 +149,9 @@ TEST(SftRows, DevSplitThatLeavesNoTrainingRowsIsAnError) {
   RAGFORGE_LOAD_TOKENIZER(tok, "qwen3");
   ScratchDir dir;
   const auto path = dir.write("d.jsonl", numbered_rows(1));
-  EXPECT_CONTAINS(error_of([&] { load_sft_data(qwen_settings(path, "dev_split: 0.5\n"), tok, "qwen3", 0); }),
-                  "holds out all 1 rows");
+  EXPECT_CONTAINS(
+      error_of([&] { load_sft_data(qwen_settings(path, "dev_split: 0.5\n"), tok, "qwen3", 0); }),
+      "holds out all 1 rows");
 }
 
 }  // namespace

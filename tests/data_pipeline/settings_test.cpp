@@ -50,26 +50,48 @@ TEST(SftDataSettings, ReadsRagforgeExtras) {
 }
 
 TEST(SftDataSettings, MissingRequiredKeysSayHowToSetThem) {
-  EXPECT_CONTAINS(error_of([] { settings_from_yaml("output_key: answers\n"); }), "data_file: not set; set it in the config or on the command line: data_file=");
-  EXPECT_CONTAINS(error_of([] { settings_from_yaml("data_file: x.jsonl\noutput_key:\n"); }), "output_key: not set");
-  EXPECT_CONTAINS(error_of([] { settings_from_yaml("data_file: '?\?\?'\noutput_key: a\n"); }), "data_file: mandatory value is not set");
+  EXPECT_CONTAINS(error_of([] { settings_from_yaml("output_key: answers\n"); }),
+                  "data_file: not set; set it in the config or on the command line: data_file=");
+  EXPECT_CONTAINS(error_of([] { settings_from_yaml("data_file: x.jsonl\noutput_key:\n"); }),
+                  "output_key: not set");
+  EXPECT_CONTAINS(error_of([] { settings_from_yaml("data_file: '?\?\?'\noutput_key: a\n"); }),
+                  "data_file: mandatory value is not set");
 }
 
 TEST(SftDataSettings, WrongTypesNameTheKeyAndOrigin) {
   EXPECT_EQ(error_of([] { settings_from_yaml("data_file: x\noutput_key: a\nlimit: lots\n"); }),
             "limit: expected an int, got 'lots' (test.yaml:3)");
-  EXPECT_EQ(error_of([] { settings_from_yaml("data_file: x\noutput_key: a\nmodel:\n  max_sequence_len: 1.5\n"); }),
+  EXPECT_EQ(error_of([] {
+              settings_from_yaml("data_file: x\noutput_key: a\nmodel:\n  max_sequence_len: 1.5\n");
+            }),
             "model.max_sequence_len: expected an int, got float 1.5 (test.yaml:4)");
-  EXPECT_CONTAINS(error_of([] { settings_from_yaml("data_file: x\noutput_key: a\nmodel:\n  instruction_in_prompt: maybe\n"); }), "model.instruction_in_prompt: expected a bool");
-  EXPECT_CONTAINS(error_of([] { settings_from_yaml("data_file: [a]\noutput_key: a\n"); }), "data_file: expected a string");
+  EXPECT_CONTAINS(
+      error_of([] {
+        settings_from_yaml("data_file: x\noutput_key: a\nmodel:\n  instruction_in_prompt: maybe\n");
+      }),
+      "model.instruction_in_prompt: expected a bool");
+  EXPECT_CONTAINS(error_of([] { settings_from_yaml("data_file: [a]\noutput_key: a\n"); }),
+                  "data_file: expected a string");
 }
 
 TEST(SftDataSettings, RejectsBadValues) {
-  EXPECT_CONTAINS(error_of([] { settings_from_yaml("data_file: x\noutput_key: a\ndev_split: 1.5\n"); }), "dev_split: expected a fraction in (0, 1) or null");
-  EXPECT_CONTAINS(error_of([] { settings_from_yaml("data_file: x\noutput_key: a\nlimit: 0\n"); }), "limit: expected a positive number of rows or null, got 0 (test.yaml:3)");
-  EXPECT_CONTAINS(error_of([] { settings_from_yaml("data_file: x\noutput_key: a\ndata: {on_error: ignore}\n"); }), "data.on_error: expected 'raise' or 'skip', got 'ignore'");
-  EXPECT_CONTAINS(error_of([] { settings_from_yaml("data_file: x\noutput_key: a\ndata: {on_eror: skip}\n"); }), "data.on_eror: unknown key (test.yaml:3); did you mean 'on_error'?");
-  EXPECT_CONTAINS(error_of([] { settings_from_yaml("data_file: x\noutput_key: a\nmodel: {max_sequence_len: -1}\n"); }), "model.max_sequence_len: expected a token count >= 0");
+  EXPECT_CONTAINS(
+      error_of([] { settings_from_yaml("data_file: x\noutput_key: a\ndev_split: 1.5\n"); }),
+      "dev_split: expected a fraction in (0, 1) or null");
+  EXPECT_CONTAINS(error_of([] { settings_from_yaml("data_file: x\noutput_key: a\nlimit: 0\n"); }),
+                  "limit: expected a positive number of rows or null, got 0 (test.yaml:3)");
+  EXPECT_CONTAINS(error_of([] {
+                    settings_from_yaml("data_file: x\noutput_key: a\ndata: {on_error: ignore}\n");
+                  }),
+                  "data.on_error: expected 'raise' or 'skip', got 'ignore'");
+  EXPECT_CONTAINS(
+      error_of([] { settings_from_yaml("data_file: x\noutput_key: a\ndata: {on_eror: skip}\n"); }),
+      "data.on_eror: unknown key (test.yaml:3); did you mean 'on_error'?");
+  EXPECT_CONTAINS(
+      error_of([] {
+        settings_from_yaml("data_file: x\noutput_key: a\nmodel: {max_sequence_len: -1}\n");
+      }),
+      "model.max_sequence_len: expected a token count >= 0");
 }
 
 }  // namespace
