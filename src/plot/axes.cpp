@@ -33,12 +33,15 @@ Ticks nice_ticks(double lo, double hi, int target) {
   }
   const double raw = (hi - lo) / std::max(1, target);
   const double mag = std::pow(10.0, std::floor(std::log10(raw)));
-  double step = 10 * mag;
-  for (double m : {1.0, 2.0, 2.5, 5.0})
-    if (raw <= m * mag * 1.0000001) {
-      step = m * mag;
-      break;
-    }
+  // The candidate step whose tick count is closest to target; 2.5 is the
+  // least round, so it wins only when clearly closer.
+  double step = mag, best = 1e300;
+  for (double m : {1.0, 2.0, 2.5, 5.0, 10.0}) {
+    const double s = m * mag;
+    const double count = std::floor(hi / s + 1e-9) - std::ceil(lo / s - 1e-9) + 1;
+    const double score = std::fabs(count - target) + (m == 2.5 ? 1.01 : 0);
+    if (score < best) best = score, step = s;
+  }
   Ticks t;
   t.step = step;
   const double eps = step * 1e-9;

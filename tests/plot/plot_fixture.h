@@ -42,7 +42,8 @@ inline void write_text(const std::string& path, const std::string& text) {
 // What a synthetic run logs. Run `index` gets its own loss level, lr peak and
 // throughput, so its curves never sit on another run's.
 struct SyntheticRun {
-  int index = 0;
+  SyntheticRun(int i = 0) : index(i) {}  // NOLINT: `write_run(dir, {2})` reads well
+  int index;
   int steps = 200;
   int val_every = 20;  // 0: no val/loss
   bool lr = true;

@@ -69,9 +69,9 @@ TEST(Axes, NiceTicksUseOneTwoFiveSteps) {
   ASSERT_EQ(t.values.size(), 6u);
   EXPECT_DOUBLE_EQ(t.values.front(), 2.0);
   EXPECT_DOUBLE_EQ(t.values.back(), 3.25);
-  t = nice_ticks(0, 1e-4, 4);
-  EXPECT_NEAR(t.step, 2.5e-5, 1e-20);
-  EXPECT_EQ(t.values.size(), 5u);
+  t = nice_ticks(0, 1e-4, 5);
+  EXPECT_NEAR(t.step, 2e-5, 1e-20);
+  EXPECT_EQ(t.values.size(), 6u);
   t = nice_ticks(5, 5, 4);  // a constant is widened, not divided by zero
   EXPECT_GE(t.values.size(), 2u);
   EXPECT_LE(t.values.front(), 5);
@@ -84,11 +84,12 @@ TEST(Axes, TickLabelsAreShortAndExact) {
   const Ticks loss = nice_ticks(1.83, 3.41, 6);
   EXPECT_EQ(format_tick(2.25, loss), "2.25");
   EXPECT_EQ(format_tick(3.0, loss), "3.00");
-  const Ticks lr = nice_ticks(0, 1e-4, 4);
+  const Ticks lr = nice_ticks(0, 3e-4, 6);
+  EXPECT_NEAR(lr.step, 5e-5, 1e-20);
   EXPECT_EQ(format_tick(0, lr), "0");
-  EXPECT_EQ(format_tick(7.5e-5, lr), "7.5e-5");
-  EXPECT_EQ(format_tick(1e-4, lr), "1e-4");
-  EXPECT_EQ(format_tick(5e-5, lr), "5e-5");
+  EXPECT_EQ(format_tick(lr.values[1], lr), "5e-5");
+  EXPECT_EQ(format_tick(lr.values[2], lr), "1e-4");
+  EXPECT_EQ(format_tick(lr.values[3], lr), "1.5e-4");
   const Ticks tps = nice_ticks(0, 12000, 6);
   EXPECT_EQ(format_tick(4000, tps), "4k");
   const Ticks big = nice_ticks(0, 3e6, 6);
