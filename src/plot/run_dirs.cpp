@@ -15,11 +15,11 @@ bool is_number(const std::string& s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+// The dir's own name, also for "." and "runs/a/".
 std::string dir_name(const fs::path& dir) {
-  fs::path p = dir.lexically_normal();
-  if (p.filename().empty()) p = p.parent_path();  // "runs/a/" names "a"
-  std::string name = p.filename().string();
-  return name.empty() || name == "." ? fs::absolute(p).lexically_normal().filename().string() : name;
+  fs::path p = fs::absolute(dir).lexically_normal();
+  if (p.filename().empty()) p = p.parent_path();
+  return p.filename().string();
 }
 
 fs::path metrics_path(const fs::path& dir) { return dir / "logs" / "metrics.jsonl"; }

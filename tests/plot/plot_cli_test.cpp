@@ -42,6 +42,13 @@ TEST(PlotCli, OneRunDrawsLossLrAndTokensPanelsInItsColour) {
   EXPECT_GT(png.count(kBlue, kTokensCell), kCurvePixels);
   EXPECT_EQ(png.count(kBlue, kFourthCell), 0) << "3 panels leave the 2x2 grid's last cell empty";
   EXPECT_EQ(png.count(kOrange, kWholeImage), 0) << "no second run, so no second colour";
+  // "." is labelled by the dir's own name.
+  ProcessOptions in_run;
+  in_run.cwd = tmp.path() + "/run_a";
+  const auto dot = run_process({ragforge_bin(), "plot", ".", "--out", "../dot.png"}, in_run);
+  ASSERT_EQ(dot.exit_code, 0) << dot.err;
+  EXPECT_TRUE(contains(dot.out, "run 0: run_a ")) << dot.out;
+  fs::remove(tmp.path() + "/dot.png");
   // Nothing left beside the PNG: it was written to a temp file and renamed.
   int files = 0;
   for (const auto& e : fs::directory_iterator(tmp.path())) files += e.is_regular_file();
@@ -129,6 +136,34 @@ TEST(PlotCli, SweepDirExpandsToItsJobsLabelledByOverrides) {
   const auto one = plot({sweep + "/1", "--out", out});
   ASSERT_EQ(one.exit_code, 0) << one.err;
   EXPECT_TRUE(contains(one.out, "run 0: 1: optim.lr=3e-4 seed=1")) << one.out;
+
+  // Two sweeps on one chart: equal labels get their sweep's dir name.
+  const std::string other = tmp.path() + "/multirun/2025-01-01/13-30-00";
+  write_text(other + "/multirun.yaml", "{}\n");
+  write_run(other + "/0", {3});
+  write_text(other + "/0/.hydra/overrides.yaml", "- optim.lr=1e-4\n- seed=1\n");
+  const auto both = plot({sweep, other, "--out", out});
+  ASSERT_EQ(both.exit_code, 0) << both.err;
+  EXPECT_TRUE(contains(both.out, "run 0: 12-00-00/0: optim.lr=1e-4 seed=1")) << both.out;
+  EXPECT_TRUE(contains(both.out, "run 3: 13-30-00/0: optim.lr=1e-4 seed=1")) << both.out;
+  EXPECT_TRUE(contains(both.out, "run 1: 1: optim.lr=3e-4 seed=1")) << both.out;
+  Png png4(out);
+  ASSERT_TRUE(png4.ok()) << png4.status();
+  EXPECT_GT(png4.count(kRed, kLossCell), kCurvePixels);
+}
+
+TEST(PlotCli, TimeAxisPlotsAgainstSecondsSinceTheFirstLine) {
+  PlotTempDir tmp;
+  write_run(tmp.path() + "/a", {0});
+  const std::string out = tmp.path() + "/fig.png";
+  const auto r = plot({tmp.path() + "/a", "--x", "time", "--out", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Png png(out);
+  ASSERT_TRUE(png.ok()) << png.status();
+  EXPECT_GT(png.count(kBlue, kLossCell), kCurvePixels);
+  const auto bad = plot({tmp.path() + "/a", "--x", "epoch", "--out", out});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_TRUE(contains(bad.err, "--x")) << bad.err;
 }
 
 TEST(PlotCli, ExtraMetricGetsItsOwnPanel) {
