@@ -40,13 +40,14 @@ int run_plot(const PlotOptions& opts) {
     }
     const auto panels = make_panels(opts.metrics, opts.only);
     if (panels.empty()) throw Error("--only needs at least one --metric NAME to plot");
-    for (const auto& note : missing_metric_notes(runs, panels)) std::cerr << "ragforge plot: note: " << note << "\n";
+    for (const auto& note : missing_metric_notes(runs, panels))
+      std::cerr << "ragforge plot: note: " << note << "\n";
     render_figure_png(runs, panels, {opts.width, opts.height, x_axis}, opts.out);
-    std::cout << "wrote " << opts.out << " (" << opts.width << "x" << opts.height << ", " << panels.size()
-              << " panels, " << runs.size() << " runs)\n";
+    std::cout << "wrote " << opts.out << " (" << opts.width << "x" << opts.height << ", "
+              << panels.size() << " panels, " << runs.size() << " runs)\n";
     for (size_t i = 0; i < runs.size(); ++i)
-      std::cout << "  run " << i << ": " << runs[i].label << "  <- " << runs[i].path << " (" << runs[i].lines
-                << " lines)\n";
+      std::cout << "  run " << i << ": " << runs[i].label << "  <- " << runs[i].path << " ("
+                << runs[i].lines << " lines)\n";
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "ragforge plot: " << e.what() << "\n";
@@ -59,20 +60,30 @@ const CommandRegistration reg(
     [](CLI::App& cmd) -> CommandRun {
       auto opts = std::make_shared<PlotOptions>();
       cmd.add_option("run_dirs", opts->run_dirs,
-                     "Run dirs holding logs/metrics.jsonl, or sweep dirs holding multirun.yaml (all their jobs)")
+                     "Run dirs holding logs/metrics.jsonl, or sweep dirs holding multirun.yaml "
+                     "(all their jobs)")
           ->required();
       cmd.add_option("--metric", opts->metrics,
                      "Also plot this metric key in its own panel, e.g. val/accuracy (repeatable)")
           ->allow_extra_args(false);
-      cmd.add_flag("--only", opts->only, "Plot only the --metric panels, not loss / learning rate / tokens/s");
-      cmd.add_option("--out", opts->out, "PNG to write, atomically (temp file + rename)")->capture_default_str();
-      cmd.add_option("--width", opts->width, "Figure width in pixels")->capture_default_str()->check(CLI::Range(200, 10000));
-      cmd.add_option("--height", opts->height, "Figure height in pixels")->capture_default_str()->check(CLI::Range(150, 10000));
-      cmd.add_option("--x", opts->x, "x axis: optimizer step, or seconds since the run's first line")->capture_default_str()
+      cmd.add_flag("--only", opts->only,
+                   "Plot only the --metric panels, not loss / learning rate / tokens/s");
+      cmd.add_option("--out", opts->out, "PNG to write, atomically (temp file + rename)")
+          ->capture_default_str();
+      cmd.add_option("--width", opts->width, "Figure width in pixels")
+          ->capture_default_str()
+          ->check(CLI::Range(200, 10000));
+      cmd.add_option("--height", opts->height, "Figure height in pixels")
+          ->capture_default_str()
+          ->check(CLI::Range(150, 10000));
+      cmd.add_option("--x", opts->x,
+                     "x axis: optimizer step, or seconds since the run's first line")
+          ->capture_default_str()
           ->check(CLI::IsMember({"step", "time"}));
       cmd.footer(
           "One PNG holds a grid of panels, one per metric; each run is one colour in every panel, "
-          "named in the legend\n(sweep jobs as 'N: overrides'). Val curves are dashed with dots.\n\n"
+          "named in the legend\n(sweep jobs as 'N: overrides'). Val curves are dashed with "
+          "dots.\n\n"
           "Examples:\n"
           "  ragforge plot outputs/2025-01-01/12-00-00\n"
           "  ragforge plot multirun/2025-01-01/12-00-00 --metric val/accuracy --out sweep.png\n"

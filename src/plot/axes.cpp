@@ -45,7 +45,8 @@ Ticks nice_ticks(double lo, double hi, int target) {
   Ticks t;
   t.step = step;
   const double eps = step * 1e-9;
-  for (double k = std::ceil((lo - eps) / step); k * step <= hi + eps; k += 1) t.values.push_back(k * step);
+  for (double k = std::ceil((lo - eps) / step); k * step <= hi + eps; k += 1)
+    t.values.push_back(k * step);
   return t;
 }
 
@@ -62,7 +63,8 @@ std::string format_tick(double value, const Ticks& ticks) {
     // more than the step needs): "3e-4", "7.5e-5", not "3.0e-04".
     const int exp10 = static_cast<int>(std::floor(std::log10(mag) + 1e-9));
     const double mantissa = value / std::pow(10.0, exp10);
-    const int digits = std::min(decimals_for(std::fabs(mantissa)), decimals_for(step / std::pow(10.0, exp10)));
+    const int digits =
+        std::min(decimals_for(std::fabs(mantissa)), decimals_for(step / std::pow(10.0, exp10)));
     return printf_string("%.*f", digits, mantissa) + "e" + std::to_string(exp10);
   }
   return printf_string("%.*f", decimals_for(step), value);

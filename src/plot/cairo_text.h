@@ -12,7 +12,9 @@ namespace ragforge::plot {
 
 enum class Align { Left, Center, Right };
 
-inline void set_colour(cairo_t* cr, Rgb8 c) { cairo_set_source_rgb(cr, c.r / 255.0, c.g / 255.0, c.b / 255.0); }
+inline void set_colour(cairo_t* cr, Rgb8 c) {
+  cairo_set_source_rgb(cr, c.r / 255.0, c.g / 255.0, c.b / 255.0);
+}
 
 inline void set_font(cairo_t* cr, double size, bool bold = false) {
   cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL,

@@ -25,7 +25,8 @@ struct Transform {
   Rect plot;
   double x0, x1, y0, y1;
   Pt operator()(double x, double y) const {
-    return {plot.x + (x - x0) / (x1 - x0) * plot.w, plot.y + plot.h - (y - y0) / (y1 - y0) * plot.h};
+    return {plot.x + (x - x0) / (x1 - x0) * plot.w,
+            plot.y + plot.h - (y - y0) / (y1 - y0) * plot.h};
   }
 };
 
@@ -52,7 +53,8 @@ void draw_axes(cairo_t* cr, const Transform& tf, const Ticks& xt, const Ticks& y
   cairo_stroke(cr);
 
   set_colour(cr, kFrame);
-  cairo_rectangle(cr, std::round(p.x) + 0.5, std::round(p.y) + 0.5, std::round(p.w), std::round(p.h));
+  cairo_rectangle(cr, std::round(p.x) + 0.5, std::round(p.y) + 0.5, std::round(p.w),
+                  std::round(p.h));
   for (double v : xt.values) {  // tick marks outside the frame
     const double x = std::round(tf(v, tf.y0).x) + 0.5;
     cairo_move_to(cr, x, p.y + p.h);
@@ -67,10 +69,13 @@ void draw_axes(cairo_t* cr, const Transform& tf, const Ticks& xt, const Ticks& y
 
   set_colour(cr, kInk);
   set_font(cr, 11);
-  for (double v : xt.values) draw_text(cr, format_tick(v, xt), tf(v, tf.y0).x, p.y + p.h + 13, Align::Center);
-  for (double v : yt.values) draw_text(cr, format_tick(v, yt), p.x - 7, tf(tf.x0, v).y, Align::Right);
+  for (double v : xt.values)
+    draw_text(cr, format_tick(v, xt), tf(v, tf.y0).x, p.y + p.h + 13, Align::Center);
+  for (double v : yt.values)
+    draw_text(cr, format_tick(v, yt), p.x - 7, tf(tf.x0, v).y, Align::Right);
   set_colour(cr, kMuted);
-  draw_text(cr, x_axis == XAxis::Step ? "step" : "time (s)", p.x + p.w / 2, p.y + p.h + 29, Align::Center);
+  draw_text(cr, x_axis == XAxis::Step ? "step" : "time (s)", p.x + p.w / 2, p.y + p.h + 29,
+            Align::Center);
 }
 
 // A polyline broken at NaN (null) values, so a non-finite stretch shows as a gap.
@@ -115,8 +120,8 @@ void draw_curve(cairo_t* cr, const Transform& tf, const Curve& c) {
 
 }  // namespace
 
-void draw_panel(cairo_t* cr, const Rect& cell, const PanelSpec& panel, const std::vector<RunMetrics>& runs,
-                XAxis x_axis) {
+void draw_panel(cairo_t* cr, const Rect& cell, const PanelSpec& panel,
+                const std::vector<RunMetrics>& runs, XAxis x_axis) {
   const Rect p = plot_area(cell);
   set_colour(cr, kInk);
   set_font(cr, 13, true);
@@ -139,7 +144,8 @@ void draw_panel(cairo_t* cr, const Rect& cell, const PanelSpec& panel, const std
   if (curves.empty() || !padded_range(xs, 0, &x0, &x1) || !padded_range(ys, 0.05, &y0, &y1)) {
     set_colour(cr, kFrame);
     cairo_set_line_width(cr, 1);
-    cairo_rectangle(cr, std::round(p.x) + 0.5, std::round(p.y) + 0.5, std::round(p.w), std::round(p.h));
+    cairo_rectangle(cr, std::round(p.x) + 0.5, std::round(p.y) + 0.5, std::round(p.w),
+                    std::round(p.h));
     cairo_stroke(cr);
     set_colour(cr, kMuted);
     set_font(cr, 12);

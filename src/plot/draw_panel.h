@@ -13,7 +13,7 @@ namespace ragforge::plot {
 
 // Runs without a curve's metric are left out of it; a panel no run has data
 // for shows "no run has <keys>" instead of axes.
-void draw_panel(cairo_t* cr, const Rect& cell, const PanelSpec& panel, const std::vector<RunMetrics>& runs,
-                XAxis x_axis);
+void draw_panel(cairo_t* cr, const Rect& cell, const PanelSpec& panel,
+                const std::vector<RunMetrics>& runs, XAxis x_axis);
 
 }  // namespace ragforge::plot

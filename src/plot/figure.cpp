@@ -37,7 +37,8 @@ void render_figure_png(const std::vector<RunMetrics>& runs, const std::vector<Pa
   std::unique_ptr<cairo_surface_t, SurfaceFree> surface(
       cairo_image_surface_create(CAIRO_FORMAT_RGB24, options.width, options.height));
   if (cairo_surface_status(surface.get()) != CAIRO_STATUS_SUCCESS)
-    throw Error("cannot create a " + std::to_string(options.width) + "x" + std::to_string(options.height) +
+    throw Error("cannot create a " + std::to_string(options.width) + "x" +
+                std::to_string(options.height) +
                 " image: " + cairo_status_to_string(cairo_surface_status(surface.get())));
   std::unique_ptr<cairo_t, ContextFree> cr_owner(cairo_create(surface.get()));
   cairo_t* cr = cr_owner.get();
@@ -51,12 +52,14 @@ void render_figure_png(const std::vector<RunMetrics>& runs, const std::vector<Pa
   const double legend_h = legend_height(cr, legend, w);
   const auto cells = grid_cells({0, 0, w, h - legend_h}, panels.size());
   for (const auto& cell : cells) plot_area(cell);  // too small: say so before drawing anything
-  for (size_t i = 0; i < panels.size(); ++i) draw_panel(cr, cells[i], panels[i], runs, options.x_axis);
+  for (size_t i = 0; i < panels.size(); ++i)
+    draw_panel(cr, cells[i], panels[i], runs, options.x_axis);
   draw_legend(cr, legend, {0, h - legend_h, w, legend_h});
 
   cairo_surface_flush(surface.get());
   if (cairo_status(cr) != CAIRO_STATUS_SUCCESS)
-    throw Error(std::string("drawing the plot failed: ") + cairo_status_to_string(cairo_status(cr)));
+    throw Error(std::string("drawing the plot failed: ") +
+                cairo_status_to_string(cairo_status(cr)));
   write_png_atomic(surface.get(), out_path);
 }
 

@@ -18,15 +18,17 @@ std::vector<Rect> grid_cells(const Rect& area, size_t n) {
   const size_t rows = (n + cols - 1) / cols;
   const double w = area.w / static_cast<double>(cols), h = area.h / static_cast<double>(rows);
   for (size_t i = 0; i < n; ++i)
-    cells.push_back({area.x + static_cast<double>(i % cols) * w, area.y + static_cast<double>(i / cols) * h, w, h});
+    cells.push_back({area.x + static_cast<double>(i % cols) * w,
+                     area.y + static_cast<double>(i / cols) * h, w, h});
   return cells;
 }
 
 Rect plot_area(const Rect& cell) {
   const Rect p{cell.x + kLeft, cell.y + kTitle, cell.w - kLeft - kRight, cell.h - kTitle - kBottom};
   if (p.w < kMinPlotW || p.h < kMinPlotH)
-    throw Error("the figure is too small for its panels: each chart would be " + std::to_string(int(p.w)) + "x" +
-                std::to_string(int(p.h)) + " pixels; raise --width/--height or plot fewer metrics");
+    throw Error("the figure is too small for its panels: each chart would be " +
+                std::to_string(int(p.w)) + "x" + std::to_string(int(p.h)) +
+                " pixels; raise --width/--height or plot fewer metrics");
   return p;
 }
 

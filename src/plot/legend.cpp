@@ -29,7 +29,9 @@ std::vector<Item> legend_items(const LegendSpec& legend) {
   return items;
 }
 
-double item_width(cairo_t* cr, const Item& item) { return kSwatch + kGap + text_width(cr, item.text); }
+double item_width(cairo_t* cr, const Item& item) {
+  return kSwatch + kGap + text_width(cr, item.text);
+}
 
 // Calls place(item, x, row) for each item, wrapping at `width`; returns rows.
 template <typename F>

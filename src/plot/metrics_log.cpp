@@ -25,7 +25,8 @@ bool Series::has_finite() const {
 RunMetrics read_metrics_jsonl(const std::string& path, XAxis x_axis) {
   using nlohmann::json;
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open the metrics log (expected <run_dir>/logs/metrics.jsonl)");
+  if (!in)
+    throw Error(path + ": cannot open the metrics log (expected <run_dir>/logs/metrics.jsonl)");
   const std::string x_key = x_axis == XAxis::Step ? "step" : "timestamp";
   RunMetrics run;
   run.path = path;
@@ -44,10 +45,12 @@ RunMetrics read_metrics_jsonl(const std::string& path, XAxis x_axis) {
       if (!complete) break;  // the writer is mid-line; the next read will have it
       throw Error(where + ": invalid JSON: " + e.what());
     }
-    if (!obj.is_object()) throw Error(where + ": expected a JSON object per line, got " + obj.type_name());
+    if (!obj.is_object())
+      throw Error(where + ": expected a JSON object per line, got " + obj.type_name());
     const auto xit = obj.find(x_key);
     if (xit == obj.end() || !xit->is_number())
-      throw Error(where + ": no numeric \"" + x_key + "\" (every metrics line carries step and timestamp)");
+      throw Error(where + ": no numeric \"" + x_key +
+                  "\" (every metrics line carries step and timestamp)");
     double x = xit->get<double>();
     if (x_axis == XAxis::Time) {
       if (std::isnan(t0)) t0 = x;

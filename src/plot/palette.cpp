@@ -5,8 +5,9 @@
 namespace ragforge::plot {
 namespace {
 
-constexpr Rgb8 kTab10[] = {{31, 119, 180}, {255, 127, 14},  {44, 160, 44},  {214, 39, 40},  {148, 103, 189},
-                           {140, 86, 75},  {227, 119, 194}, {127, 127, 127}, {188, 189, 34}, {23, 190, 207}};
+constexpr Rgb8 kTab10[] = {{31, 119, 180},  {255, 127, 14}, {44, 160, 44},   {214, 39, 40},
+                           {148, 103, 189}, {140, 86, 75},  {227, 119, 194}, {127, 127, 127},
+                           {188, 189, 34},  {23, 190, 207}};
 
 // HSV (h in [0, 1)) to RGB at fixed saturation and value.
 Rgb8 hue_colour(double h) {
@@ -15,12 +16,24 @@ Rgb8 hue_colour(double h) {
   const double p = v * (1 - s), q = v * (1 - f * s), t = v * (1 - (1 - f) * s);
   double r = v, g = t, b = p;
   switch (static_cast<int>(std::floor(h * 6)) % 6) {
-    case 0: r = v, g = t, b = p; break;
-    case 1: r = q, g = v, b = p; break;
-    case 2: r = p, g = v, b = t; break;
-    case 3: r = p, g = q, b = v; break;
-    case 4: r = t, g = p, b = v; break;
-    default: r = v, g = p, b = q; break;
+    case 0:
+      r = v, g = t, b = p;
+      break;
+    case 1:
+      r = q, g = v, b = p;
+      break;
+    case 2:
+      r = p, g = v, b = t;
+      break;
+    case 3:
+      r = p, g = q, b = v;
+      break;
+    case 4:
+      r = t, g = p, b = v;
+      break;
+    default:
+      r = v, g = p, b = q;
+      break;
   }
   auto u8 = [](double c) { return static_cast<uint8_t>(std::lround(c * 255)); };
   return {u8(r), u8(g), u8(b)};

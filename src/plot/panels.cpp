@@ -43,8 +43,8 @@ std::vector<std::string> missing_metric_notes(const std::vector<RunMetrics>& run
     for (const auto& panel : panels)
       for (const auto& curve : panel.curves)
         if (!find_series(run, curve))
-          notes.push_back("run '" + run.label + "' has no " + describe_keys(curve) + " (" + run.path +
-                          "); skipped in panel '" + panel.title + "'");
+          notes.push_back("run '" + run.label + "' has no " + describe_keys(curve) + " (" +
+                          run.path + "); skipped in panel '" + panel.title + "'");
   return notes;
 }
 

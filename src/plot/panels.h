@@ -9,8 +9,9 @@
 namespace ragforge::plot {
 
 struct CurveSpec {
-  std::vector<std::string> keys;  // aliases, first present wins: {"train/lr", "train/learning_rate"}
-  bool val = false;               // drawn dashed with point markers
+  std::vector<std::string>
+      keys;          // aliases, first present wins: {"train/lr", "train/learning_rate"}
+  bool val = false;  // drawn dashed with point markers
 };
 
 struct PanelSpec {

@@ -29,7 +29,8 @@ std::vector<fs::path> sweep_jobs(const fs::path& root) {
   std::vector<std::pair<long long, fs::path>> jobs;
   for (const auto& entry : fs::directory_iterator(root)) {
     const std::string name = entry.path().filename().string();
-    if (entry.is_directory() && is_number(name) && name.size() < 18) jobs.emplace_back(std::stoll(name), entry.path());
+    if (entry.is_directory() && is_number(name) && name.size() < 18)
+      jobs.emplace_back(std::stoll(name), entry.path());
   }
   std::sort(jobs.begin(), jobs.end());
   std::vector<fs::path> out;
@@ -41,7 +42,8 @@ void make_labels_unique(std::vector<RunSource>& runs) {
   std::map<std::string, int> seen;
   for (const auto& r : runs) ++seen[r.label];
   for (auto& r : runs)
-    if (seen[r.label] > 1) r.label = dir_name(fs::path(r.dir).lexically_normal().parent_path()) + "/" + r.label;
+    if (seen[r.label] > 1)
+      r.label = dir_name(fs::path(r.dir).lexically_normal().parent_path()) + "/" + r.label;
 }
 
 }  // namespace
@@ -72,8 +74,9 @@ RunExpansion expand_run_dirs(const std::vector<std::string>& args) {
     const fs::path dir(arg);
     std::error_code ec;
     if (!fs::is_directory(dir, ec))
-      throw Error(arg + ": no such run directory (expected a run dir holding logs/metrics.jsonl, "
-                        "or a sweep dir holding multirun.yaml)");
+      throw Error(arg +
+                  ": no such run directory (expected a run dir holding logs/metrics.jsonl, "
+                  "or a sweep dir holding multirun.yaml)");
     if (!fs::exists(dir / "multirun.yaml")) {
       if (!fs::is_regular_file(metrics_path(dir)))
         throw Error(metrics_path(dir).string() + ": no metrics log in run dir " + arg +
@@ -91,8 +94,10 @@ RunExpansion expand_run_dirs(const std::vector<std::string>& args) {
       ++added;
     }
     if (added == 0)
-      throw Error(arg + ": sweep dir (it holds multirun.yaml) has no job dir with logs/metrics.jsonl; expected " +
-                  (dir / "0" / "logs" / "metrics.jsonl").string() + " and so on");
+      throw Error(
+          arg +
+          ": sweep dir (it holds multirun.yaml) has no job dir with logs/metrics.jsonl; expected " +
+          (dir / "0" / "logs" / "metrics.jsonl").string() + " and so on");
   }
   make_labels_unique(out.runs);
   return out;

@@ -22,7 +22,9 @@ ProcessResult plot(std::vector<std::string> args) {
   return run_process(args);
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 TEST(PlotCli, OneRunDrawsLossLrAndTokensPanelsInItsColour) {
   PlotTempDir tmp;
@@ -74,7 +76,8 @@ TEST(PlotCli, TwoRunsGetOneCurveEachAndMissingMetricsAreNoted) {
   ASSERT_TRUE(png.ok()) << png.status();
   EXPECT_GT(png.count(kBlue, kLossCell), kCurvePixels);
   EXPECT_GT(png.count(kOrange, kLossCell), kCurvePixels);
-  EXPECT_GT(png.count(kOrange, kLrCell), kCurvePixels) << "train/learning_rate is the lr panel's alias";
+  EXPECT_GT(png.count(kOrange, kLrCell), kCurvePixels)
+      << "train/learning_rate is the lr panel's alias";
   EXPECT_GT(png.count(kBlue, kTokensCell), kCurvePixels);
   EXPECT_EQ(png.count(kOrange, kTokensCell), 0) << "run b logs no throughput";
   EXPECT_EQ(png.count(kGreen, kWholeImage), 0);
@@ -125,7 +128,8 @@ TEST(PlotCli, SweepDirExpandsToItsJobsLabelledByOverrides) {
   EXPECT_TRUE(contains(r.out, "run 0: 0: optim.lr=1e-4 seed=1")) << r.out;
   EXPECT_TRUE(contains(r.out, "run 1: 1: optim.lr=3e-4 seed=1")) << r.out;
   EXPECT_TRUE(contains(r.out, "run 2: 2: optim.lr=1e-3 seed=1")) << r.out;
-  EXPECT_TRUE(contains(r.err, "sweep job " + sweep + "/3 has no logs/metrics.jsonl; skipped")) << r.err;
+  EXPECT_TRUE(contains(r.err, "sweep job " + sweep + "/3 has no logs/metrics.jsonl; skipped"))
+      << r.err;
 
   Png png(out);
   ASSERT_TRUE(png.ok()) << png.status();
@@ -174,7 +178,8 @@ TEST(PlotCli, ExtraMetricGetsItsOwnPanel) {
     write_run(tmp.path() + "/r" + std::to_string(i), run);
   }
   const std::string out = tmp.path() + "/fig.png";
-  auto r = plot({tmp.path() + "/r0", tmp.path() + "/r1", "--metric", "train/grad_norm", "--out", out});
+  auto r =
+      plot({tmp.path() + "/r0", tmp.path() + "/r1", "--metric", "train/grad_norm", "--out", out});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "4 panels")) << r.out;
   {
@@ -190,7 +195,8 @@ TEST(PlotCli, ExtraMetricGetsItsOwnPanel) {
   EXPECT_TRUE(contains(r.err, "run 'r0' has no val/accuracy")) << r.err;
   Png png(out);
   ASSERT_TRUE(png.ok()) << png.status();
-  EXPECT_EQ(png.count(kBlue, {0, 0, 1, 0.9}), 0) << "no curve; the legend strip (below 0.9) holds the swatch";
+  EXPECT_EQ(png.count(kBlue, {0, 0, 1, 0.9}), 0)
+      << "no curve; the legend strip (below 0.9) holds the swatch";
   EXPECT_GT(png.count(kBlue, {0, 0.9, 1, 1}), 0) << "the run is still named in the legend";
 }
 
@@ -217,8 +223,10 @@ TEST(PlotCli, MissingRunDirOrMetricsLogIsAnErrorNamingThePath) {
 TEST(PlotCli, MalformedLineIsAnErrorNamingFileAndLine) {
   PlotTempDir tmp;
   const std::string log = tmp.path() + "/run/logs/metrics.jsonl";
-  write_text(log, "{\"step\": 1, \"timestamp\": 1.0, \"train/loss\": 2.0}\n\n{\"step\": 2, \"train/loss\": 1.9,\n"
-                  "{\"step\": 3, \"timestamp\": 3.0, \"train/loss\": 1.8}\n");
+  write_text(log,
+             "{\"step\": 1, \"timestamp\": 1.0, \"train/loss\": 2.0}\n\n{\"step\": 2, "
+             "\"train/loss\": 1.9,\n"
+             "{\"step\": 3, \"timestamp\": 3.0, \"train/loss\": 1.8}\n");
   const std::string out = tmp.path() + "/fig.png";
   auto r = plot({tmp.path() + "/run", "--out", out});
   EXPECT_EQ(r.exit_code, 1);
@@ -248,8 +256,9 @@ TEST(PlotCli, UnwritableOutputAndBadSizesAreErrors) {
   EXPECT_TRUE(contains(r.err, "--width")) << r.err;
 
   // Big enough for one panel, too small for eight.
-  r = plot({tmp.path() + "/run", "--out", tmp.path() + "/f.png", "--width", "300", "--height", "200", "--metric",
-            "a", "--metric", "b", "--metric", "c", "--metric", "d", "--metric", "e"});
+  r = plot({tmp.path() + "/run", "--out", tmp.path() + "/f.png", "--width", "300", "--height",
+            "200", "--metric", "a", "--metric", "b", "--metric", "c", "--metric", "d", "--metric",
+            "e"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(contains(r.err, "raise --width/--height")) << r.err;
   EXPECT_FALSE(fs::exists(tmp.path() + "/f.png"));

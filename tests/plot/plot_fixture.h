@@ -58,24 +58,30 @@ inline std::string metrics_jsonl(const SyntheticRun& r) {
   for (int s = 1; s <= r.steps; ++s) {
     const double loss = 3.0 - 0.6 * r.index + 0.4 * std::exp(-s / 50.0);
     const double lr = 1e-4 * (r.index + 1) * 0.5 * (1 + std::cos(M_PI * s / r.steps));
-    std::snprintf(buf, sizeof buf, R"({"step": %d, "timestamp": %.3f, "train/loss": %.6f)", s, 1.7e9 + 0.5 * s, loss);
+    std::snprintf(buf, sizeof buf, R"({"step": %d, "timestamp": %.3f, "train/loss": %.6f)", s,
+                  1.7e9 + 0.5 * s, loss);
     out += buf;
     if (r.lr) {
-      std::snprintf(buf, sizeof buf, R"(, "%s": %.6g)", r.lr_alias ? "train/learning_rate" : "train/lr", lr);
+      std::snprintf(buf, sizeof buf, R"(, "%s": %.6g)",
+                    r.lr_alias ? "train/learning_rate" : "train/lr", lr);
       out += buf;
     }
     if (r.tokens) {
-      std::snprintf(buf, sizeof buf, R"(, "sys/tokens_per_s": %.1f)", 1000.0 * (r.index + 1) + 50 * std::sin(s / 7.0));
+      std::snprintf(buf, sizeof buf, R"(, "sys/tokens_per_s": %.1f)",
+                    1000.0 * (r.index + 1) + 50 * std::sin(s / 7.0));
       out += buf;
     }
     if (!r.extra_key.empty()) {
-      std::snprintf(buf, sizeof buf, R"(, "%s": %.6f)", r.extra_key.c_str(), 0.5 + 0.1 * r.index + s / 1e4);
+      std::snprintf(buf, sizeof buf, R"(, "%s": %.6f)", r.extra_key.c_str(),
+                    0.5 + 0.1 * r.index + s / 1e4);
       out += buf;
     }
     out += "}\n";
     if (r.val_every > 0 && s % r.val_every == 0) {
-      std::snprintf(buf, sizeof buf, R"({"step": %d, "timestamp": %.3f, "val/loss": %.6f})" "\n", s,
-                    1.7e9 + 0.5 * s + 0.1, loss + 0.1);
+      std::snprintf(buf, sizeof buf,
+                    R"({"step": %d, "timestamp": %.3f, "val/loss": %.6f})"
+                    "\n",
+                    s, 1.7e9 + 0.5 * s + 0.1, loss + 0.1);
       out += buf;
     }
   }
@@ -99,12 +105,13 @@ struct Region {
 };
 // With 3-4 panels the grid is 2x2 above a legend strip at the bottom; these
 // stay inside one cell whatever the legend's height.
-constexpr Region kLossCell{0.0, 0.0, 0.5, 0.4}, kLrCell{0.5, 0.0, 1.0, 0.4}, kTokensCell{0.0, 0.5, 0.5, 0.85},
-    kFourthCell{0.5, 0.5, 1.0, 0.85}, kWholeImage{0, 0, 1, 1};
+constexpr Region kLossCell{0.0, 0.0, 0.5, 0.4}, kLrCell{0.5, 0.0, 1.0, 0.4},
+    kTokensCell{0.0, 0.5, 0.5, 0.85}, kFourthCell{0.5, 0.5, 1.0, 0.85}, kWholeImage{0, 0, 1, 1};
 
 class Png {
  public:
-  explicit Png(const std::string& path) : surface_(cairo_image_surface_create_from_png(path.c_str())) {}
+  explicit Png(const std::string& path)
+      : surface_(cairo_image_surface_create_from_png(path.c_str())) {}
   ~Png() { cairo_surface_destroy(surface_); }
   Png(const Png&) = delete;
   Png& operator=(const Png&) = delete;

@@ -20,15 +20,20 @@ using testing::write_text;
 TEST(MetricsLog, ReadsSeriesPerKeyWithNullsAsGaps) {
   PlotTempDir tmp;
   const std::string path = tmp.path() + "/metrics.jsonl";
-  write_text(path,
-             R"({"step": 1, "timestamp": 100.0, "datetime": "x", "train/loss": 2.5, "train/lr": 1e-4, "note": "hi"})" "\n"
-             R"({"step": 2, "timestamp": 101.5, "train/loss": null, "_nonfinite": ["train/loss"]})" "\n"
-             "\n"
-             R"({"step": 3, "timestamp": 103.0, "train/loss": 2.25, "val/loss": 2.5})" "\n"
-             R"({"step": 4, "timestamp": 10)");  // a line still being written
+  write_text(
+      path,
+      R"({"step": 1, "timestamp": 100.0, "datetime": "x", "train/loss": 2.5, "train/lr": 1e-4, "note": "hi"})"
+      "\n"
+      R"({"step": 2, "timestamp": 101.5, "train/loss": null, "_nonfinite": ["train/loss"]})"
+      "\n"
+      "\n"
+      R"({"step": 3, "timestamp": 103.0, "train/loss": 2.25, "val/loss": 2.5})"
+      "\n"
+      R"({"step": 4, "timestamp": 10)");  // a line still being written
   const RunMetrics run = read_metrics_jsonl(path, XAxis::Step);
   EXPECT_EQ(run.lines, 3u);
-  ASSERT_EQ(run.series.size(), 3u);  // train/loss, train/lr, val/loss: not note, datetime, _nonfinite
+  ASSERT_EQ(run.series.size(),
+            3u);  // train/loss, train/lr, val/loss: not note, datetime, _nonfinite
   const Series& loss = run.series.at("train/loss");
   ASSERT_EQ(loss.x.size(), 3u);
   EXPECT_EQ(loss.x[2], 3.0);
@@ -56,7 +61,8 @@ TEST(MetricsLog, MissingFileNamesIt) {
     read_metrics_jsonl("/nonexistent/logs/metrics.jsonl", XAxis::Step);
     FAIL() << "expected an error";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("/nonexistent/logs/metrics.jsonl"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/logs/metrics.jsonl"), std::string::npos)
+        << e.what();
   }
 }
 
@@ -109,7 +115,8 @@ TEST(Panels, DefaultsPlusExtrasWithoutDuplicates) {
   auto panels = make_panels({"val/accuracy", "train/loss", "train/grad_norm"}, false);
   ASSERT_EQ(panels.size(), 5u);
   EXPECT_EQ(panels[0].title, "loss");
-  EXPECT_EQ(panels[1].curves[0].keys, (std::vector<std::string>{"train/lr", "train/learning_rate"}));
+  EXPECT_EQ(panels[1].curves[0].keys,
+            (std::vector<std::string>{"train/lr", "train/learning_rate"}));
   EXPECT_EQ(panels[3].title, "val/accuracy");
   EXPECT_TRUE(panels[3].curves[0].val);
   EXPECT_FALSE(panels[4].curves[0].val);
