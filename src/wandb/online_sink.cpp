@@ -158,7 +158,8 @@ void OnlineSink::run() {
     dead = true;
     declare_dead(e.what());
   }
-  Clock::time_point last_send = Clock::now() - seconds(settings_.transmit_interval_s);
+  // The first batch goes one interval after the run opened, merged like the rest.
+  Clock::time_point last_send = Clock::now();
   while (wait_for_work(last_send, dead)) {
     bool finishing = false;
     {
