@@ -153,6 +153,9 @@ void OnlineSink::run() {
   bool dead = false;
   try {
     uploader_->open(config_string_);
+    // Lines an earlier process of this run left unsent go first; acknowledged
+    // ones only rebuild the summary.
+    for (const MetricLine& m : read_metrics_file(metrics_path(run_dir_))) uploader_->add_metric(m);
     publish();
   } catch (const std::exception& e) {
     dead = true;

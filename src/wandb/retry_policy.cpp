@@ -18,12 +18,13 @@ RetryPolicy graphql_policy(bool upsert_bucket) {
   p.max_attempts = 20;
   p.timeout_s = 30;
   p.permanent = {400, 410, 422};
-  if (!upsert_bucket) p.permanent.insert(409);  // only UpsertBucket treats a conflict as transient
+  if (upsert_bucket) p.also_retried.insert(409);  // a conflict while another upsert of the run lands
   return p;
 }
 
 bool is_retryable(const RetryPolicy& p, long status) {
-  if (status == 0 || status == 429 || status >= 500) return p.permanent.count(status) == 0;
+  if (p.permanent.count(status)) return false;
+  if (status == 0 || status == 429 || status >= 500 || p.also_retried.count(status)) return true;
   return false;  // other 4xx (and stray 1xx/3xx) will not get better by asking again
 }
 

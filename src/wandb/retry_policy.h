@@ -17,6 +17,7 @@ struct RetryPolicy {
   double jitter = 0.25;     // + uniform [0, jitter] of the delay
   double timeout_s = 30.0;  // per request
   std::set<long> permanent;  // statuses that are never retried
+  std::set<long> also_retried;  // 4xx statuses retried all the same (409 for UpsertBucket)
 };
 
 RetryPolicy file_stream_policy();

@@ -46,8 +46,11 @@ void RunUploader::open(const std::string& config_string) {
   req.program = "ragforge";
   req.config = config_string;
   const Bucket b = api_.upsert_bucket(req);
-  const bool knows_offsets = state_.history_lines > 0 || state_.acked.step >= 0;
-  if (!knows_offsets) state_.history_lines = b.history_line_count;
+  // Offsets of a run this run dir created follow our own acknowledgements (a
+  // resend lands on the same offsets); a run we join fresh continues after
+  // the server's lines.
+  const bool ours = !state_.storage_id.empty() || state_.history_lines > 0 || state_.acked.step >= 0;
+  if (!ours) state_.history_lines = b.history_line_count;
   state_.storage_id = b.storage_id;
   if (!b.entity.empty()) state_.entity = b.entity;
   if (!b.project.empty()) state_.project = b.project;
@@ -56,7 +59,14 @@ void RunUploader::open(const std::string& config_string) {
 }
 
 bool RunUploader::add_metric(const MetricLine& m) {
-  if (queued_.covers(m.step, m.ordinal)) return false;
+  if (queued_.covers(m.step, m.ordinal)) {
+    // Already on W&B (or queued): it still shapes the summary, which is re-sent whole.
+    if (state_.acked.covers(m.step, m.ordinal)) {
+      const Line row = to_history_row(m, state_.start_time);
+      for (auto it = row.begin(); it != row.end(); ++it) summary_[it.key()] = it.value();
+    }
+    return false;
+  }
   queued_ = {m.step, m.ordinal};
   if (!rows_.empty() && rows_.back().step == m.step) {
     PendingRow& last = rows_.back();

@@ -28,7 +28,8 @@ class RunUploader {
 
   // Queues a line unless it was already queued or acknowledged; consecutive
   // lines of one step merge into one row (W&B steps strictly increase).
-  // Returns false when it was skipped.
+  // Returns false when it was skipped (an acknowledged line still updates the
+  // summary, so a resumed run re-sends a complete one).
   bool add_metric(const MetricLine& m);
   void add_console(std::string formatted_line);
   bool has_pending() const { return !rows_.empty() || !console_.empty(); }

@@ -207,6 +207,8 @@ std::string FakeWandbServer::respond(const RecordedRequest& req, int& status, st
     return r.body;
   }
   status = 200;
+  if (!rate_remaining_.empty())
+    extra_headers += "RateLimit-Remaining: " + rate_remaining_ + "\r\nRateLimit-Reset: " + rate_reset_ + "\r\n";
   if (req.path == "/graphql") return answer_graphql(req);
   if (is_file_stream) return answer_file_stream(req);
   status = 404;
@@ -281,6 +283,12 @@ void FakeWandbServer::set_history_line_count(const std::string& run_id, int64_t 
 void FakeWandbServer::set_stopped(bool stopped) {
   std::lock_guard<std::mutex> lk(mu_);
   stopped_ = stopped;
+}
+
+void FakeWandbServer::set_rate_limit(const std::string& remaining, const std::string& reset_s) {
+  std::lock_guard<std::mutex> lk(mu_);
+  rate_remaining_ = remaining;
+  rate_reset_ = reset_s;
 }
 
 void FakeWandbServer::hold_file_stream() {

@@ -56,6 +56,8 @@ class FakeWandbServer {
   // historyLineCount UpsertBucket reports for a run (default: lines stored).
   void set_history_line_count(const std::string& run_id, int64_t count);
   void set_stopped(bool stopped);  // file_stream answers "stopped": true
+  // Normal answers carry RateLimit-Remaining / RateLimit-Reset ("" = none).
+  void set_rate_limit(const std::string& remaining, const std::string& reset_s);
   // file_stream requests are recorded, then wait until release_hold().
   void hold_file_stream();
   void release_hold();
@@ -99,6 +101,7 @@ class FakeWandbServer {
   bool listening_ = false;
   bool hold_ = false;
   bool stopped_ = false;
+  std::string rate_remaining_, rate_reset_;
   std::string viewer_entity_ = "fake-entity";
   std::map<std::string, int64_t> history_line_count_;
   std::vector<std::pair<std::string, std::deque<ScriptedResponse>>> scripts_;

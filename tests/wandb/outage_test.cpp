@@ -151,3 +151,99 @@ TEST(WandbOutage, ApiKeyIsNeverWrittenEvenOnErrors) {
 
 }  // namespace
 }  // namespace ragforge::wandb
+
+namespace ragforge::wandb {
+namespace {
+
+TEST(WandbOutage, RateLimitHeadersDelayTheNextRequest) {
+  FakeWandbServer server;
+  test::TempRunDir run;
+  server.set_rate_limit("0", "1");  // every answer: "none left, wait 1 s"
+  auto sink = make_wandb_sink(fast_settings(server), kConfig, run.path);
+  test::log_step(*sink, run.path, 1);
+  sink->finish(0, false);
+  const auto reqs = server.requests();
+  ASSERT_EQ(reqs.size(), 3u);  // UpsertBucket, batch, complete
+  EXPECT_GE(reqs[1].time_s - reqs[0].time_s, 0.95);
+  EXPECT_GE(reqs[2].time_s - reqs[1].time_s, 0.95);
+  expect_exactly_once(server, run.path, 1);
+}
+
+TEST(WandbOutage, RequestTimeoutRetriesAndTheServerKeepsOneCopyPerOffset) {
+  FakeWandbServer server;
+  test::TempRunDir run;
+  WandbSettings s = fast_settings(server);
+  s.file_stream_timeout_s = 0.2;
+  server.hold_file_stream();
+  auto sink = make_wandb_sink(s, kConfig, run.path);
+  for (int64_t step = 1; step <= 5; ++step) test::log_step(*sink, run.path, step);
+  ASSERT_TRUE(server.wait_for_requests("/file_stream", 2));  // the first attempt timed out and was retried
+  server.release_hold();
+  for (int64_t step = 6; step <= 8; ++step) test::log_step(*sink, run.path, step);
+  sink->finish(0, false);
+  const json state = test::read_state(run.path);
+  const auto history = server.history(state["run_id"]);
+  ASSERT_EQ(history.size(), 8u);  // resends land on the same offsets
+  for (int64_t i = 0; i < 8; ++i)
+    EXPECT_EQ(json::parse(history.at(i)), test::expected_row(i + 1, state["start_time"].get<double>()));
+  EXPECT_EQ(state["acked_step"], 8);
+}
+
+TEST(WandbOutage, FinishGivesUpAfterExitTimeoutAndSyncSendsTheRest) {
+  FakeWandbServer server;
+  test::TempRunDir run;
+  WandbSettings s = fast_settings(server);
+  s.exit_timeout_s = 0.3;
+  s.file_stream_timeout_s = 60;
+  server.hold_file_stream();
+  auto sink = make_wandb_sink(s, kConfig, run.path);
+  for (int64_t step = 1; step <= 4; ++step) test::log_step(*sink, run.path, step);
+  ASSERT_TRUE(server.wait_for_requests("/file_stream", 1));
+  sink->finish(0, false);  // returns although the server still hangs
+  const json state = test::read_state(run.path);
+  EXPECT_EQ(state["acked_step"], -1);
+  EXPECT_EQ(state["exit_code"], 0);
+  EXPECT_EQ(state["completed"], false);
+  server.release_hold();
+  sink.reset();
+  // A later process of the same run dir sends what is left, then its own lines.
+  auto again = make_wandb_sink(s, kConfig, run.path);
+  test::log_step(*again, run.path, 5);
+  again->finish(0, false);
+  const auto history = server.history(state["run_id"]);
+  ASSERT_EQ(history.size(), 5u);
+  for (int64_t i = 0; i < 5; ++i) EXPECT_EQ(json::parse(history.at(i))["_step"], i + 1);
+}
+
+TEST(WandbOutage, CheckpointStateRestoresTheRunInANewRunDir) {
+  FakeWandbServer server;
+  test::TempRunDir first, second;
+  nlohmann::json ckpt;
+  std::string run_id;
+  {
+    auto sink = make_wandb_sink(fast_settings(server), kConfig, first.path);
+    for (int64_t step = 1; step <= 3; ++step) test::log_step(*sink, first.path, step);
+    sink->finish(143, true);
+    ckpt = sink->checkpoint_state();
+    run_id = ckpt["run_id"];
+  }
+  EXPECT_EQ(ckpt["history_lines"], 3);
+  EXPECT_EQ(ckpt["acked_step"], 3);
+  auto sink = make_wandb_sink(fast_settings(server), kConfig, second.path);
+  sink->restore(ckpt);
+  for (int64_t step = 4; step <= 6; ++step) test::log_step(*sink, second.path, step);
+  sink->finish(0, false);
+  const auto upserts = server.requests_to("/graphql");
+  ASSERT_EQ(upserts.size(), 2u);
+  EXPECT_EQ(upserts[1].json()["variables"]["name"], run_id);
+  EXPECT_EQ(upserts[1].json()["variables"]["id"], "storage-" + run_id);
+  const auto history = server.history(run_id);
+  ASSERT_EQ(history.size(), 6u);
+  for (int64_t i = 0; i < 6; ++i) EXPECT_EQ(json::parse(history.at(i))["_step"], i + 1);
+  EXPECT_EQ(server.history_received(run_id).size(), 6u);
+  // The summary is whole: the last step's values.
+  EXPECT_EQ(json::parse(server.summary(run_id))["_step"], 6);
+}
+
+}  // namespace
+}  // namespace ragforge::wandb

@@ -158,7 +158,7 @@ TEST(WandbSink, SameStepLinesMergeIntoOneRow) {
   val["step"] = 1;
   val["timestamp"] = 1732291300.0;
   val["val/loss"] = 0.75;
-  sink->log(val);
+  test::log_line(*sink, run.path, val);
   test::log_step(*sink, run.path, 2);
   sink->finish(0, false);
   const json state = test::read_state(run.path);

@@ -46,13 +46,15 @@ inline metrics::Line metric_line(int64_t step) {
 
 // Appends to <run_dir>/logs/metrics.jsonl (flushed per line), then logs to the
 // sink, as the training loop's sinks do in order.
-inline void log_step(metrics::Sink& sink, const std::string& run_dir, int64_t step) {
-  const metrics::Line l = metric_line(step);
+inline void log_line(metrics::Sink& sink, const std::string& run_dir, const metrics::Line& l) {
   {
     std::ofstream out(run_dir + "/logs/metrics.jsonl", std::ios::app);
     out << l.dump() << "\n";
   }
   sink.log(l);
+}
+inline void log_step(metrics::Sink& sink, const std::string& run_dir, int64_t step) {
+  log_line(sink, run_dir, metric_line(step));
 }
 
 inline WandbSettings test_settings(const testing::FakeWandbServer& server) {
