@@ -18,6 +18,7 @@
 #include "config/yaml_emit.h"
 #include "core/error.h"
 #include "settings/rag_fit_config.h"
+#include "wandb/settings.h"
 
 namespace ragforge::cli {
 namespace {
@@ -26,7 +27,9 @@ using config::app::JobContext;
 
 int train_task(const JobContext& job) {
   try {
-    settings::parse_rag_fit_config(config::ConfigView(job.config(), job.unresolved_config()));
+    const config::ConfigView root(job.config(), job.unresolved_config());
+    settings::parse_rag_fit_config(root);
+    wandb::wandb_settings(root);
   } catch (const Error& e) {
     std::cerr << "Error in the training config: " << e.what() << "\n";
     return 1;

@@ -9,13 +9,8 @@
 
 namespace ragforge::wandb {
 
-// A config tree as JSON (dict order kept; non-string keys become their text).
-nlohmann::ordered_json config_to_json(const config::Node& node);
-
-// True for keys that hold secrets: *api_key*, *token*, *secret*, *password*
-// (case-insensitive).
-bool is_secret_key(const std::string& key);
-// A copy with the value of every secret key, at any depth, replaced by "<redacted>".
+// A copy with the value of every secret key (config::app::is_secret_key, the
+// rule .hydra/config.resolved.yaml uses), at any depth, replaced by "<redacted>".
 nlohmann::ordered_json redact_secrets(const nlohmann::ordered_json& config);
 // {"<top key>": {"value": <v>}, ...} of the redacted config, dumped to a string.
 std::string wandb_config_string(const nlohmann::ordered_json& config);

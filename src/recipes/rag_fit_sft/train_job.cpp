@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "config/config_view.h"
+#include "config/node_json.h"
 #include "config/yaml_load.h"
 #include "data/family_defaults.h"
 #include "data/sft_data.h"
@@ -14,6 +15,8 @@
 #include "runtime/job_registry.h"
 #include "settings/rag_fit_config.h"
 #include "train/trainer.h"
+#include "wandb/settings.h"
+#include "wandb/wandb_sink.h"
 
 namespace ragforge::recipes {
 namespace {
@@ -60,6 +63,9 @@ int run_rag_fit_sft(const runtime::JobContext& job) {
   context.run_dir = job.run_dir;
   context.config_yaml = job.config_yaml;
   context.flops_per_token = recipe.flops_per_token();
+  // W&B (use_wandb / report_to: wandb) gets the resolved config; it redacts secrets.
+  const wandb::WandbSettings wb = wandb::wandb_settings(config::ConfigView(cfg));
+  if (auto sink = wandb::make_wandb_sink(wb, config::to_json(cfg), job.run_dir)) context.sinks.push_back(std::move(sink));
   train::TrainResult result = train::train(recipe, c.train, std::move(context));
   return result.exit_code;
 }
