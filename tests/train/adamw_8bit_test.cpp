@@ -133,7 +133,6 @@ TEST(AdamW8bit, CudaStepMatchesCpu) {
   auto gpu = init.to(torch::kCUDA).set_requires_grad(true);
   OptimizerConfig config;
   config.name = "adamw_8bit";
-  config.fp32_master_weights = true;
   auto opt_cpu = make_optimizer(config, {{"w", cpu}});
   auto opt_gpu = make_optimizer(config, {{"w", gpu}});
   for (int step = 0; step < 5; ++step) {
@@ -146,7 +145,6 @@ TEST(AdamW8bit, CudaStepMatchesCpu) {
   EXPECT_LE(max_abs_diff(cpu, gpu.cpu()), 1e-5);
   auto codes_cpu = opt_cpu->state_dict().at("w.exp_avg.codes");
   auto codes_gpu = opt_gpu->state_dict().at("w.exp_avg.codes").cpu();
-  EXPECT_EQ(codes_gpu.device().type(), torch::kCPU);
   EXPECT_GT(codes_cpu.eq(codes_gpu).to(torch::kDouble).mean().item<double>(), 0.999);
 }
 
