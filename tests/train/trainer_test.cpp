@@ -161,8 +161,8 @@ TEST(TrainerResume, HalfThenResumeEqualsStraightRunBitForBit) {
   args2.save_steps = 3;
   {
     ToyRecipe first(o);
-    first.on_micro_batch = [](int64_t, int64_t index) {
-      if (index == 4) throw std::runtime_error("crash in step 5");
+    first.on_micro_batch = [](int64_t epoch, int64_t index) {  // 4 micro-batches per epoch
+      if (epoch == 1 && index == 0) throw std::runtime_error("crash in step 5");
     };
     EXPECT_THROW(run(first, args2), std::runtime_error);
   }
@@ -335,7 +335,9 @@ TEST(TrainerNonfinite, SkipsAndCountsIsolatedNaNs) {
   ToyRecipe recipe(ToyOptions{});
   recipe.nan_at = {{0, 1}, {0, 3}};  // steps 2 and 4
   std::map<int64_t, std::map<std::string, torch::Tensor>> at_start;  // weights when a micro-batch is drawn
-  recipe.on_micro_batch = [&](int64_t, int64_t index) { at_start[index] = recipe.weights(); };
+  recipe.on_micro_batch = [&](int64_t epoch, int64_t index) {
+    if (epoch == 0) at_start[index] = recipe.weights();
+  };
   auto args = quiet_args(tmp.path());
   args.max_steps = 6;
   auto result = run(recipe, args);
