@@ -16,7 +16,7 @@
 namespace ragforge::train {
 namespace {
 
-struct Setup {
+struct ResumeCase {
   std::string name;
   torch::Dtype dtype;
   bool master;
@@ -31,7 +31,7 @@ void train(Optimizer& opt, const NamedParameters& params, const testing::Regress
   }
 }
 
-OptimizerConfig config_for(const Setup& s) {
+OptimizerConfig config_for(const ResumeCase& s) {
   OptimizerConfig c;
   c.name = s.name;
   c.weight_decay = 0.05;
@@ -39,10 +39,10 @@ OptimizerConfig config_for(const Setup& s) {
   return c;
 }
 
-class ExactResume : public ::testing::TestWithParam<Setup> {};
+class ExactResume : public ::testing::TestWithParam<ResumeCase> {};
 
 TEST_P(ExactResume, SaveLoadContinueEqualsUninterrupted) {
-  const Setup s = GetParam();
+  const ResumeCase s = GetParam();
   testing::Regression problem(64, 128, 64, /*seed=*/31);
   const auto init = testing::linear_parameters(128, 64, /*seed=*/32, s.dtype);
 
@@ -82,10 +82,10 @@ TEST_P(ExactResume, SaveLoadContinueEqualsUninterrupted) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Optimizers, ExactResume,
-                         ::testing::Values(Setup{"adamw", torch::kFloat, false},
-                                           Setup{"adamw_8bit", torch::kFloat, false},
-                                           Setup{"adamw", torch::kBFloat16, true},
-                                           Setup{"adamw_8bit", torch::kBFloat16, true}),
+                         ::testing::Values(ResumeCase{"adamw", torch::kFloat, false},
+                                           ResumeCase{"adamw_8bit", torch::kFloat, false},
+                                           ResumeCase{"adamw", torch::kBFloat16, true},
+                                           ResumeCase{"adamw_8bit", torch::kBFloat16, true}),
                          [](const auto& info) {
                            return info.param.name +
                                   (info.param.dtype == torch::kBFloat16 ? "_bf16_master" : "");
