@@ -433,7 +433,7 @@ class Loop {
 
     metrics::Line line = metrics::make_line(state_.global_step);
     for (const auto& [k, v] : results.items()) {
-      if (!v.is_number()) continue;
+      if (!v.is_number() || k.rfind("val/", 0) == 0) continue;  // val/* lines were logged at their step
       std::string key = k.find('/') == std::string::npos ? "final/" + k : k;
       metrics::put(line, key, v.get<double>());
     }
