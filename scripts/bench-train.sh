@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Training throughput of the whole loop (`train`: data, forward, backward,
+# clipping, optimizer, logging) on this CPU: tokens/s and peak RSS for full
+# fine-tuning and LoRA r8 of the tiny model (configs/model/tiny.yaml, 5.4M
+# parameters, Mistral's 32k vocabulary) on the demo data, batch 8.
+#
+# Baseline: the figures recorded in the README on 2026-11-22 (2 cores, 2
+# threads, LibTorch 1.13 CPU), printed beside this run's as a ratio.
+# Usage: scripts/bench-train.sh   (STEPS, THREADS and BUILD_DIR may be set)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BIN=$ROOT/${BUILD_DIR:-build}/bin/train
+STEPS=${STEPS:-40}
+THREADS=${THREADS:-2}
+BASELINE_FULL_TOKS=2050 BASELINE_FULL_RSS=0.72
+BASELINE_LORA_TOKS=2600 BASELINE_LORA_RSS=0.66
+[ -x "$BIN" ] || { echo "bench-train: build first (scripts/build.sh)" >&2; exit 1; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# Runs `train` and prints "<tokens/s> <peak RSS GiB>": tokens/s averaged over
+# the logged windows after the first (warm-up), peak RSS from the last line.
+measure() {
+  local name=$1
+  shift
+  (cd "$work" && OMP_NUM_THREADS=$THREADS "$BIN" hydra.run.dir="$name" train.output_dir="$name-out" \
+    train.max_steps="$STEPS" train.logging_steps=5 train.eval_steps=0 train.save_steps=1000000 \
+    dev_split=null "$@" >/dev/null 2>"$work/$name.err") || { cat "$work/$name.err" >&2; exit 1; }
+  awk 'match($0, /"sys\/tokens_per_s":[0-9.e+-]+/) { n++; if (n > 1) { s += substr($0, RSTART + 19, RLENGTH - 19); k++ } }
+       match($0, /"sys\/mem_peak_gib":[0-9.e+-]+/) { rss = substr($0, RSTART + 19, RLENGTH - 19) }
+       END { printf "%.0f %.2f\n", (k ? s / k : 0), rss }' "$work/$name/logs/metrics.jsonl"
+}
+
+echo "bench-train: tiny llama (configs/model/tiny.yaml), batch 8, $STEPS steps, $THREADS threads, CPU"
+read -r full_toks full_rss < <(measure full)
+read -r lora_toks lora_rss < <(measure lora +lora=default train.learning_rate=1e-3)
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+printf "%-22s %10s %12s   %s\n" "mode" "tokens/s" "peak RSS" "vs baseline (README, 2026-11-22)"
+printf "%-22s %10s %8s GiB   %sx tokens/s, %sx RSS\n" "full fine-tuning" "$full_toks" "$full_rss" \
+  "$(ratio "$full_toks" "$BASELINE_FULL_TOKS")" "$(ratio "$full_rss" "$BASELINE_FULL_RSS")"
+printf "%-22s %10s %8s GiB   %sx tokens/s, %sx RSS\n" "LoRA r8 (q,k,v)" "$lora_toks" "$lora_rss" \
+  "$(ratio "$lora_toks" "$BASELINE_LORA_TOKS")" "$(ratio "$lora_rss" "$BASELINE_LORA_RSS")"
