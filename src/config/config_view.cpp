@@ -136,6 +136,7 @@ std::optional<std::string> closest_match(const std::string& word, const std::vec
   size_t best_d = std::max<size_t>(1, word.size() / 3) + 1;  // allow ~1 typo per 3 characters
   for (const auto& c : candidates) {
     size_t d = distance(word, c);
+    if (d >= word.size()) continue;  // nothing kept: `z` is no typo of `b`
     if (d < best_d) {
       best_d = d;
       best = c;

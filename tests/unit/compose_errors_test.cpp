@@ -72,6 +72,7 @@ TEST(ComposeErrorNotes, TransposedLettersCountAsOneTypo) {
   EXPECT_EQ(closest_match("modle", {"model", "optim", "seed"}), std::optional<std::string>("model"));
   EXPECT_EQ(closest_match("ab", {"ba"}), std::optional<std::string>("ba"));
   EXPECT_EQ(closest_match("abc", {"xyz"}), std::nullopt);
+  EXPECT_EQ(closest_match("z", {"b"}), std::nullopt);  // a one-letter key is no typo of another
 }
 
 TEST(ComposeErrorNotes, InnermostContextWins) {
