@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "config/config_view.h"  // closest_match
 #include "config/hydra_errors.h"
 #include "config/interpolation.h"
 #include "config/merge.h"
@@ -47,8 +48,22 @@ std::string not_in_struct(const std::string& key, const std::string& fk, const s
 }
 
 struct UpdateError {
+  UpdateError(std::string t, std::string m) : type(std::move(t)), message(std::move(m)) {}
   std::string type, message;
+  // A key missing from a struct dict: the keys it has, for "Did you mean".
+  std::vector<std::string> parent_path;
+  std::string missing_key;
+  std::vector<std::string> siblings;
 };
+
+UpdateError struct_error(const std::string& type, const std::string& message, const std::vector<std::string>& path,
+                         const std::string& key, const Node& dict) {
+  UpdateError e(type, message);
+  e.parent_path = path;
+  e.missing_key = key;
+  for (const DictEntry& d : dict.entries()) e.siblings.push_back(d.key.text);
+  return e;
+}
 
 bool parse_index(const std::string& s, size_t& idx) {
   if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string::npos) return false;
@@ -67,7 +82,7 @@ void merge_checked(Node& dest, const Node& src, bool is_struct, std::vector<std:
     Node* d = dest.find(e.key.text);
     if (!d && is_struct) {
       std::string fk = full_key(path, is_list, e.key.text, false);
-      throw UpdateError{"ConfigKeyError", not_in_struct(e.key.text, fk, object_type(path, dest))};
+      throw struct_error("ConfigKeyError", not_in_struct(e.key.text, fk, object_type(path, dest)), path, e.key.text, dest);
     }
     if (d && d->is_dict() && e.value.is_dict()) {
       auto p = path;
@@ -101,7 +116,8 @@ void update_impl(Node& cfg, const std::string& key, const Node& value, bool forc
     if (!next || !next->is_container()) {
       if (root->is_dict()) {
         if (!next && is_struct && !force_add)
-          throw UpdateError{"ConfigKeyError", not_in_struct(k, full_key(path, path_is_list, k, false), object_type(path, *root))};
+          throw struct_error("ConfigKeyError", not_in_struct(k, full_key(path, path_is_list, k, false), object_type(path, *root)),
+                             path, k, *root);
         next = &root->set(k, Node::dict());
       } else {
         size_t idx;
@@ -147,8 +163,9 @@ void update_impl(Node& cfg, const std::string& key, const Node& value, bool forc
     return;
   }
   if (!existing && is_struct)
-    throw UpdateError{"ConfigAttributeError",
-                      not_in_struct(last, full_key(path, path_is_list, last, false), object_type(path, *root))};
+    throw struct_error("ConfigAttributeError",
+                       not_in_struct(last, full_key(path, path_is_list, last, false), object_type(path, *root)), path,
+                       last, *root);
   root->set(last, value);
 }
 
@@ -176,6 +193,35 @@ void delete_override(const Override& o, Node& cfg, const ResolveOptions& resolve
   parent->erase(last);
 }
 
+std::string dotted(const std::vector<std::string>& parts) {
+  std::string s;
+  for (const auto& p : parts) s += (s.empty() ? "" : ".") + p;
+  return s;
+}
+
+// "Did you mean 'trainer.lr'?" for a key missing from a struct dict; at the
+// root, config group names are candidates too (`modle=llama`).
+void hint_missing_key(HydraError& he, const UpdateError& e, const GroupLister& groups_under) {
+  if (e.missing_key.empty()) return;
+  std::vector<std::string> candidates = e.siblings;
+  if (e.parent_path.empty() && groups_under) {
+    auto groups = groups_under("");
+    candidates.insert(candidates.end(), groups.begin(), groups.end());
+  }
+  auto m = closest_match(e.missing_key, candidates);
+  if (!m || *m == e.missing_key) return;
+  auto path = e.parent_path;
+  path.push_back(*m);
+  he.add_hint("  Did you mean '" + dotted(path) + "'?");
+}
+
+// "Did you mean 'model'?" for `grup@pkg=x` naming a missing group.
+void hint_missing_group(HydraError& he, const std::string& group, const GroupLister& groups_under) {
+  if (!groups_under) return;
+  auto slash = group.rfind('/');
+  hint_closest(he, group, groups_under(slash == std::string::npos ? "" : group.substr(0, slash)));
+}
+
 }  // namespace
 
 void update_config(Node& cfg, const std::string& key, const Node& value, bool force_add) {
@@ -186,12 +232,16 @@ void update_config(Node& cfg, const std::string& key, const Node& value, bool fo
   }
 }
 
-void apply_overrides(const std::vector<const Override*>& overrides, Node& cfg, const ResolveOptions& resolve) {
+void apply_overrides(const std::vector<const Override*>& overrides, Node& cfg, const ResolveOptions& resolve,
+                     const GroupLister& groups_under) {
   for (const Override* op : overrides) {
     const Override& o = *op;
-    if (o.package)
-      throw composition_error("Override " + o.input + " looks like a config group override, but config group '" +
-                              o.key_or_group + "' does not exist.");
+    if (o.package) {
+      HydraError e = composition_error("Override " + o.input + " looks like a config group override, but config group '" +
+                                       o.key_or_group + "' does not exist.");
+      hint_missing_group(e, o.key_or_group, groups_under);
+      throw e;
+    }
     const std::string& key = o.key_or_group;
     Node value = o.value_node();
     value.origin = "override '" + o.input + "'";
@@ -220,8 +270,10 @@ void apply_overrides(const std::vector<const Override*>& overrides, Node& cfg, c
             update_impl(cfg, key, value, false);
           } catch (const UpdateError& e) {
             if (e.type != "ConfigAttributeError" && e.type != "ConfigKeyError") throw;
-            throw composition_error("Could not override '" + key + "'.\nTo append to your config use +" + o.input,
-                                    e.type, e.message);
+            HydraError he = composition_error("Could not override '" + key + "'.\nTo append to your config use +" +
+                                              o.input, e.type, e.message);
+            hint_missing_key(he, e, groups_under);
+            throw he;
           }
           break;
       }

@@ -58,12 +58,17 @@ void add_searchpath(ConfigRepository& probe, const std::optional<std::string>& c
       break;
     }
   if (!searchpath || searchpath->is_null()) return;
-  if (!searchpath->is_list())
-    throw composition_error("hydra.searchpath must be a list of strings. Got: " + python_str(*searchpath));
+  auto bad_searchpath = [&] {
+    HydraError e = composition_error("hydra.searchpath must be a list of strings. Got: " + python_str(*searchpath));
+    if (searchpath != &from_cli && config_name)
+      if (const LoadedConfig* loaded = probe.load(*config_name)) e.locate({"  in " + loaded->file});
+    return e;
+  };
+  if (!searchpath->is_list()) throw bad_searchpath();
   ConfigSource schema = sources.back();
   sources.pop_back();
   for (const Node& p : searchpath->items()) {
-    if (!p.is_string()) throw composition_error("hydra.searchpath must be a list of strings. Got: " + python_str(*searchpath));
+    if (!p.is_string()) throw bad_searchpath();
     std::string path = p.as_string();
     if (path.find("://") == std::string::npos) path = "file://" + path;
     sources.push_back({provider, path});
@@ -104,18 +109,23 @@ std::string override_dirname(const std::vector<std::string>& task_overrides,
   return out;
 }
 
+std::vector<ConfigSource> config_search_path(const std::vector<ConfigSource>& app_entries,
+                                             const std::optional<std::string>& config_name,
+                                             const std::vector<Override>& overrides) {
+  std::vector<ConfigSource> sources;
+  sources.push_back({"hydra", "pkg://hydra.conf"});
+  sources.insert(sources.end(), app_entries.begin(), app_entries.end());
+  sources.push_back({"schema", "structured://"});
+  ConfigRepository probe(sources);
+  add_searchpath(probe, config_name, overrides, sources);
+  return sources;
+}
+
 ComposeResult compose(const ComposeRequest& req) {
   ComposeResult result;
   for (const auto& s : req.overrides) result.overrides.push_back(parse_override(s));
 
-  std::vector<ConfigSource> sources;
-  sources.push_back({"hydra", "pkg://hydra.conf"});
-  sources.insert(sources.end(), req.search_path.begin(), req.search_path.end());
-  sources.push_back({"schema", "structured://"});
-  {
-    ConfigRepository probe(sources);
-    add_searchpath(probe, req.config_name, result.overrides, sources);
-  }
+  std::vector<ConfigSource> sources = config_search_path(req.search_path, req.config_name, result.overrides);
   ConfigRepository repo(sources);
   validate_sweeps(result.overrides, req.mode, req.from_shell);
 
@@ -126,17 +136,29 @@ ComposeResult compose(const ComposeRequest& req) {
   for (const ResultDefault& d : result.defaults.defaults) {
     const LoadedConfig* loaded = repo.load(d.config_path);
     if (!loaded) throw composition_error("Could not load '" + d.config_path + "'");
-    if (!loaded->content.is_dict())
-      throw HydraError("ValueError", "Config " + d.config_path + " must be an OmegaConf config, got " +
-                                         loaded->content.type_name());
-    if (!d.primary && d.config_path != "hydra/config" && loaded->content.at_path("hydra.searchpath"))
-      throw composition_error("In '" + d.config_path + "': Overriding hydra.searchpath is only supported from the primary config");
-    merge_into(cfg, embed_at_package(loaded->content, d.package));
+    try {
+      if (!loaded->content.is_dict())
+        throw HydraError("ValueError", "Config " + d.config_path + " must be an OmegaConf config, got " +
+                                           loaded->content.type_name());
+      if (!d.primary && d.config_path != "hydra/config" && loaded->content.at_path("hydra.searchpath"))
+        throw composition_error("In '" + d.config_path +
+                                "': Overriding hydra.searchpath is only supported from the primary config");
+      merge_into(cfg, embed_at_package(loaded->content, d.package));
+    } catch (HydraError& e) {
+      e.locate({"  in " + loaded->file + (d.package.empty() ? "" : " (package '" + d.package + "')")});
+      throw;
+    }
   }
   cfg.struct_flag = true;
 
   ResolveOptions resolve;
-  apply_overrides(result.defaults.config_overrides, cfg, resolve);
+  // Only asked when an override names a missing key or group ("Did you mean").
+  auto groups_under = [&repo](const std::string& group) {
+    std::vector<std::string> groups;
+    for (const auto& g : repo.subgroups(group)) groups.push_back(group.empty() ? g : group + "/" + g);
+    return groups;
+  };
+  apply_overrides(result.defaults.config_overrides, cfg, resolve, groups_under);
 
   std::vector<std::string> hydra_lines, task_lines, task_keys;
   for (const Override& o : result.overrides) {

@@ -37,6 +37,13 @@ struct ComposeResult {
 
 ComposeResult compose(const ComposeRequest& request);
 
+// Hydra's config search path: `pkg://hydra.conf`, the app's entries, the
+// folders `hydra.searchpath` adds (from the primary config, or the command
+// line, which wins), then `structured://`. Throws on a malformed searchpath.
+std::vector<ConfigSource> config_search_path(const std::vector<ConfigSource>& app_entries,
+                                             const std::optional<std::string>& config_name,
+                                             const std::vector<Override>& overrides);
+
 // hydra.job.override_dirname: task overrides sorted as strings and joined.
 std::string override_dirname(const std::vector<std::string>& task_overrides,
                              const std::vector<std::string>& task_keys, const Node& hydra_job_config);

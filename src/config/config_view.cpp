@@ -116,13 +116,18 @@ void ConfigView::require_known_keys(const std::set<std::string>& known) const {
 }
 
 std::optional<std::string> closest_match(const std::string& word, const std::vector<std::string>& candidates) {
+  // Edit distance where swapping two neighbours counts as one typo
+  // (`modle` -> `model`), as in optimal string alignment.
   auto distance = [](const std::string& a, const std::string& b) {
-    std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+    std::vector<size_t> before(b.size() + 1), prev(b.size() + 1), cur(b.size() + 1);
     for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
     for (size_t i = 1; i <= a.size(); ++i) {
       cur[0] = i;
-      for (size_t j = 1; j <= b.size(); ++j)
+      for (size_t j = 1; j <= b.size(); ++j) {
         cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+        if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) cur[j] = std::min(cur[j], before[j - 2] + 1);
+      }
+      std::swap(before, prev);
       std::swap(prev, cur);
     }
     return prev[b.size()];
@@ -131,6 +136,7 @@ std::optional<std::string> closest_match(const std::string& word, const std::vec
   size_t best_d = std::max<size_t>(1, word.size() / 3) + 1;  // allow ~1 typo per 3 characters
   for (const auto& c : candidates) {
     size_t d = distance(word, c);
+    if (d >= word.size()) continue;  // nothing kept: `z` is no typo of `b`
     if (d < best_d) {
       best_d = d;
       best = c;

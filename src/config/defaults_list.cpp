@@ -5,6 +5,7 @@
 #include <regex>
 #include <set>
 
+#include "config/config_view.h"  // closest_match
 #include "config/hydra_errors.h"
 #include "config/python_str.h"
 
@@ -17,6 +18,7 @@ struct OverrideMetadata {
   bool external = false;
   std::optional<std::string> containing_config_path;
   bool used = false;
+  std::string where;  // for messages: "from command-line override 'db=x'"
 };
 
 struct GroupChoice {
@@ -64,14 +66,16 @@ class Overrides {
         set_value(d, value);
         d.external_append = true;
         append_group_defaults.push_back(d);
+        append_sources.emplace_back(d.override_key(), "from command-line override '" + o.input + "'");
       } else {
         GroupChoice c;
         set_choice(c, value);
         std::string key = o.key_element();
         if (auto* existing = lookup(choices, key)) *existing = c;
         else choices.emplace_back(key, c);
-        if (auto* m = lookup(metadata, key)) *m = OverrideMetadata{true, std::nullopt, false};
-        else metadata.emplace_back(key, OverrideMetadata{true, std::nullopt, false});
+        OverrideMetadata meta{true, std::nullopt, false, "from command-line override '" + o.input + "'"};
+        if (auto* m = lookup(metadata, key)) *m = meta;
+        else metadata.emplace_back(key, meta);
       }
     }
   }
@@ -79,17 +83,29 @@ class Overrides {
   // An `override` entry of a config. Command-line choices always win. Among
   // config overrides the later one wins: Hydra 1.3.2 kept the first, which
   // its maintainers called a bug (#3229).
-  void add_override(const std::string& parent_config_path, const InputDefault& d) {
+  // `where`: the entry, for messages ("from entry 'override db: x' in defaults of /abs/exp.yaml").
+  void add_override(const std::string& parent_config_path, const InputDefault& d, const std::string& where) {
     std::string key = d.override_key();
     GroupChoice c{d.value_is_list, d.value, d.options};
     if (auto* m = lookup(metadata, key)) {
       if (m->external) return;
       *lookup(choices, key) = c;
-      *m = OverrideMetadata{false, parent_config_path, false};
+      *m = OverrideMetadata{false, parent_config_path, false, where};
       return;
     }
     choices.emplace_back(key, c);
-    metadata.emplace_back(key, OverrideMetadata{false, parent_config_path, false});
+    metadata.emplace_back(key, OverrideMetadata{false, parent_config_path, false, where});
+  }
+
+  // Where the choice that replaced `d`'s option came from.
+  std::string override_source(const InputDefault& d) {
+    auto* m = lookup(metadata, d.override_key());
+    return m ? m->where : std::string();
+  }
+  // Where a `+group=x` entry came from.
+  std::string append_source(const InputDefault& d) {
+    auto* w = lookup(append_sources, d.override_key());
+    return w ? *w : std::string("from the command line");
   }
 
   bool is_overridden(const InputDefault& d) {
@@ -124,7 +140,12 @@ class Overrides {
       }
       if (meta.containing_config_path) msg = "In '" + *meta.containing_config_path + "': " + msg;
       if (meta.external) msg += "\nTo append to your default list use +" + key + "=" + choice_str(*lookup(choices, key));
-      throw composition_error(msg);
+      HydraError e = composition_error(msg);
+      e.locate({"  " + meta.where});
+      std::vector<std::string> known;
+      for (const auto& [k, v] : known_choices) known.push_back(k);
+      hint_closest(e, key, known);
+      throw e;
     }
   }
 
@@ -136,16 +157,24 @@ class Overrides {
     }
   }
 
-  void set_known_choice(const InputDefault& d) {
+  // `where`: the entry that chose `d`, for messages.
+  void set_known_choice(const InputDefault& d, const std::string& where) {
     if (d.kind != InputDefault::Kind::Group) return;
     std::string key = d.override_key();
     auto name = d.name();
     if (auto* prev = lookup(known_choices, key)) {
-      if (name != *prev)
-        throw composition_error("Multiple values for " + key + ". To override a value use 'override " + key +
-                                ": " + prev->value_or("None") + "'");
+      if (name != *prev) {
+        HydraError e = composition_error("Multiple values for " + key + ". To override a value use 'override " +
+                                         key + ": " + prev->value_or("None") + "'");
+        std::vector<std::string> lines;
+        if (!where.empty()) lines.push_back("  " + where);
+        if (auto* first = lookup(choice_sources, key); first && !first->empty())
+          lines.push_back("  " + *first + ", which also chooses " + key);
+        throw e.locate(lines);
+      }
     } else {
       known_choices.emplace_back(key, name);
+      choice_sources.emplace_back(key, where);
     }
     std::string group = d.group_path();
     if (auto* s = lookup(known_choices_per_group, group)) s->insert(key);
@@ -194,16 +223,59 @@ class Overrides {
 
   OrderedMap<GroupChoice> choices;
   OrderedMap<OverrideMetadata> metadata;
+  OrderedMap<std::string> append_sources;  // `+group=x` key -> where, for messages
+  OrderedMap<std::string> choice_sources;  // known choice key -> the entry that made it
   OrderedMap<Deletion> deletions;
   OrderedMap<std::set<std::string>> known_choices_per_group;
 };
 
 // ---- building the tree ----------------------------------------------------------
 
+// A defaults-list entry as its config wrote it: "optional db@pkg: mysql", "db/mysql".
+std::string entry_text(const InputDefault& d) {
+  std::string pkg = d.package ? "@" + *d.package : "";
+  if (d.kind == InputDefault::Kind::Config) return d.path + pkg;
+  std::string s = std::string(d.optional ? "optional " : "") + (d.override_ ? "override " : "") + d.group + pkg + ": ";
+  if (!d.value_is_list) return s + d.value.value_or("null");
+  s += "[";
+  for (size_t i = 0; i < d.options.size(); ++i) s += (i ? ", " : "") + d.options[i];
+  return s + "]";
+}
+
+std::string in_defaults_of(const std::string& file, const std::string& entry) {
+  return "in defaults of " + file + " (entry '" + entry + "')";
+}
+
 struct Builder {
   ConfigRepository& repo;
   Overrides& overrides;
   bool skip_missing;
+  // Where each tree node's entry came from, for error context:
+  // "in defaults of /abs/train.yaml (entry 'model: llama')".
+  std::map<const DefaultsTreeNode*, std::string> where_;
+
+  std::string where(const DefaultsTreeNode& n) const {
+    auto it = where_.find(&n);
+    return it == where_.end() ? std::string() : it->second;
+  }
+  static void locate(HydraError& e, const std::string& where) {
+    if (!where.empty()) e.locate({"  " + where});
+  }
+
+  // "Did you mean" for a misspelt option, or for a misspelt group (no options).
+  void hint_missing(HydraError& e, const InputDefault& el, const std::vector<std::string>& options) const {
+    if (!options.empty()) return hint_closest(e, el.name().value_or(""), options);
+    if (el.kind != InputDefault::Kind::Group) return;
+    std::string group_path = el.group_path();
+    auto slash = group_path.rfind('/');
+    std::string above = slash == std::string::npos ? "" : group_path.substr(0, slash);
+    std::string last = slash == std::string::npos ? group_path : group_path.substr(slash + 1);
+    auto m = closest_match(last, repo.subgroups(above));
+    if (!m || *m == last) return;
+    std::string written = el.group;  // keep the entry's own (relative or absolute) spelling
+    auto w = written.rfind('/');
+    e.add_hint("  Did you mean '" + (w == std::string::npos ? *m : written.substr(0, w + 1) + *m) + "'?");
+  }
 
   [[noreturn]] void config_not_found(const DefaultsTreeNode& tree) {
     const InputDefault& el = tree.node;
@@ -226,7 +298,12 @@ struct Builder {
     }
     msg += "\nConfig search path:";
     for (const auto& s : repo.sources()) msg += "\n\t" + s.describe();
-    throw HydraError("MissingConfigException", msg);
+    HydraError e("MissingConfigException", msg);
+    if (!el.primary) {
+      locate(e, where(tree));
+      hint_missing(e, el, el.kind == InputDefault::Kind::Config ? repo.group_options(el.group_path()) : options);
+    }
+    throw e;
   }
 
   static std::string parent_config_path(const DefaultsTreeNode& tree) {
@@ -266,12 +343,14 @@ struct Builder {
     if ((!has_self && has_non_override) || defaults.empty()) defaults.push_back(InputDefault::config_default("_self_"));
   }
 
+  // `file`: where `parent` was read from, for messages.
   static void update_overrides(std::vector<InputDefault>& defaults, Overrides& overrides,
-                               const InputDefault& parent, bool interpolated_subtree) {
+                               const InputDefault& parent, bool interpolated_subtree, const std::string& file) {
     bool seen_override = false;
     const InputDefault* last_override = nullptr;
     for (auto& d : defaults) {
       if (d.is_self()) continue;
+      const std::string entry = entry_text(d);
       d.update_parent(parent.group_path(), parent.final_package());
       bool legacy_hydra_override =
           d.kind == InputDefault::Kind::Group && !d.override_ && d.group.rfind("hydra/", 0) == 0;
@@ -290,7 +369,7 @@ struct Builder {
           throw composition_error(parent.config_path() +
                                   ": Default List Overrides are not allowed in the subtree\nof an in interpolated "
                                   "config group (override " + d.override_key() + "=" + d.name().value_or("None") + ").\n");
-        overrides.add_override(parent.config_path(), d);
+        overrides.add_override(parent.config_path(), d, "from entry '" + entry + "' in defaults of " + file);
       }
     }
   }
@@ -328,9 +407,15 @@ struct Builder {
   }
 
   void add_child(DefaultsTreeNode& root, std::vector<std::unique_ptr<DefaultsTreeNode>>& children,
-                 std::unique_ptr<DefaultsTreeNode> new_root, bool interpolated_subtree) {
+                 std::unique_ptr<DefaultsTreeNode> new_root, bool interpolated_subtree, const std::string& where) {
     new_root->parent = &root;
-    build(*new_root, false, interpolated_subtree);
+    where_[new_root.get()] = where;
+    try {
+      build(*new_root, false, interpolated_subtree);
+    } catch (HydraError& e) {
+      locate(e, where);
+      throw;
+    }
     children.push_back(std::move(new_root));
   }
 
@@ -359,7 +444,7 @@ struct Builder {
       overrides.mark_deleted(parent);
       return;
     }
-    overrides.set_known_choice(parent);
+    overrides.set_known_choice(parent, where(root));
     if (parent.kind == InputDefault::Kind::Group && !parent.name()) return;
     if (check_not_missing(parent)) return;
 
@@ -372,12 +457,18 @@ struct Builder {
       }
       config_not_found(root);
     }
+    const std::string& file = loaded->file;
     std::vector<InputDefault> defaults = loaded->defaults;
-    if (!defaults.empty() || (is_root_config && !overrides.append_group_defaults.empty()))
-      validate_self(parent, defaults);
-    if (is_root_config)
-      defaults.insert(defaults.end(), overrides.append_group_defaults.begin(), overrides.append_group_defaults.end());
-    update_overrides(defaults, overrides, parent, interpolated_subtree);
+    try {
+      if (!defaults.empty() || (is_root_config && !overrides.append_group_defaults.empty()))
+        validate_self(parent, defaults);
+      if (is_root_config)
+        defaults.insert(defaults.end(), overrides.append_group_defaults.begin(), overrides.append_group_defaults.end());
+      update_overrides(defaults, overrides, parent, interpolated_subtree, file);
+    } catch (HydraError& e) {
+      locate(e, "in defaults of " + file);
+      throw;
+    }
 
     std::vector<std::unique_ptr<DefaultsTreeNode>> children;  // built in reverse
     for (auto it = defaults.rbegin(); it != defaults.rend(); ++it) {
@@ -391,17 +482,24 @@ struct Builder {
         continue;
       }
       if (d.override_) continue;
+      const std::string entry = entry_text(d);
       d.update_parent(parent.group_path(), parent.final_package());
-      if (overrides.is_overridden(d)) overrides.override_default_option(d);
+      std::string where = d.external_append ? overrides.append_source(d) : in_defaults_of(file, entry);
+      if (overrides.is_overridden(d)) {
+        std::string source = overrides.override_source(d);
+        if (!source.empty()) where = source + ", replacing entry '" + entry + "' in defaults of " + file;
+        overrides.override_default_option(d);
+      }
       if (d.is_options()) {
         for (auto o = d.options.rbegin(); o != d.options.rend(); ++o) {
           if (o->find("${") != std::string::npos)
-            throw composition_error("In '" + path + "': Defaults List interpolation is not supported in options list items");
+            throw composition_error("In '" + path + "': Defaults List interpolation is not supported in options list items")
+                .locate({"  " + where});
           auto node = std::make_unique<DefaultsTreeNode>();
           node->node = InputDefault::config_default(d.group + "/" + *o, d.package);
           node->node.optional = d.optional;
           node->node.update_parent(parent.group_path(), parent.final_package());
-          add_child(root, children, std::move(node), interpolated_subtree);
+          add_child(root, children, std::move(node), interpolated_subtree, where);
         }
         continue;
       }
@@ -409,25 +507,32 @@ struct Builder {
       node->node = d;
       if (d.is_interpolation()) {  // deferred until every group choice is known
         node->parent = &root;
+        where_[node.get()] = where;
         children.push_back(std::move(node));
         continue;
       }
-      add_child(root, children, std::move(node), interpolated_subtree);
+      add_child(root, children, std::move(node), interpolated_subtree, where);
     }
 
     // Deferred interpolations resolve against every group choice known by now.
     for (auto& child : children) {
       if (!child->node.is_interpolation() || child->children) continue;
       InputDefault& dd = child->node;
-      if (dd.kind == InputDefault::Kind::Group) {
-        dd.value = resolve_defaults_interpolation(overrides.known_choices, *dd.value);
-      } else {
-        bool absolute = !dd.path.empty() && dd.path[0] == '/';
-        std::string resolved = resolve_defaults_interpolation(overrides.known_choices, absolute ? dd.path.substr(1) : dd.path);
-        dd.path = absolute ? "/" + resolved.substr(resolved.find_first_not_of('/')) : resolved;
+      try {
+        if (dd.kind == InputDefault::Kind::Group) {
+          dd.value = resolve_defaults_interpolation(overrides.known_choices, *dd.value);
+        } else {
+          bool absolute = !dd.path.empty() && dd.path[0] == '/';
+          std::string resolved =
+              resolve_defaults_interpolation(overrides.known_choices, absolute ? dd.path.substr(1) : dd.path);
+          dd.path = absolute ? "/" + resolved.substr(resolved.find_first_not_of('/')) : resolved;
+        }
+        dd.update_parent(parent.group_path(), parent.final_package());
+        build(*child, false, true);
+      } catch (HydraError& e) {
+        locate(e, where(*child));
+        throw;
       }
-      dd.update_parent(parent.group_path(), parent.final_package());
-      build(*child, false, true);
     }
 
     if (!children.empty()) {
@@ -493,7 +598,7 @@ DefaultsList create_defaults_list(ConfigRepository& repo, const std::optional<st
   } else {
     root->node = primary;
   }
-  Builder builder{repo, overrides, skip_missing};
+  Builder builder{repo, overrides, skip_missing, {}};
   builder.build(*root, true, false);
 
   DefaultsList result;

@@ -12,6 +12,11 @@
 // `Config search path` table (their wrapping and column widths depend on the
 // program name and the absolute path length) with whitespace squeezed, and
 // Python tracebacks (which a C++ program cannot reproduce) by their last line.
+//
+// Error text: Hydra's recorded stderr must appear byte-exact. The only thing
+// ragforge may add is its notes, right after Hydra's text and before the
+// HYDRA_FULL_ERROR hint, each a line of one of the forms
+// "  in <where>", "  from <override or entry>", "  Did you mean '<name>'?".
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -111,6 +116,25 @@ std::string squeeze_search_path_table(const std::string& s) {
   }
   if (!s.empty() && s.back() != '\n' && !out.empty()) out.pop_back();
   return out;
+}
+
+// Checks that `got` is `want` plus, just before want's HYDRA_FULL_ERROR hint
+// (or at the end when it has none), zero or more ragforge note lines.
+::testing::AssertionResult hydra_text_plus_notes(const std::string& got, const std::string& want) {
+  const std::string hint = kHint;
+  const bool has_hint = want.size() >= hint.size() && want.compare(want.size() - hint.size(), hint.size(), hint) == 0;
+  const std::string head = has_hint ? want.substr(0, want.size() - hint.size()) : want;
+  const std::string tail = has_hint ? hint : "";
+  auto fail = [&](const std::string& why) {
+    return ::testing::AssertionFailure() << why << "\n--- want (Hydra) ---\n" << want << "\n--- got ---\n" << got;
+  };
+  if (got.compare(0, head.size(), head) != 0 || got.size() < head.size() + tail.size()) return fail("Hydra's text differs");
+  if (got.compare(got.size() - tail.size(), tail.size(), tail) != 0) return fail("the HYDRA_FULL_ERROR hint differs");
+  std::istringstream notes(got.substr(head.size(), got.size() - head.size() - tail.size()));
+  static const std::regex note(R"(  (in |from )\S.*|  Did you mean '[^']+'\?)");
+  for (std::string line; std::getline(notes, line);)
+    if (!std::regex_match(line, note)) return fail("not a ragforge note line: '" + line + "'");
+  return ::testing::AssertionSuccess();
 }
 
 struct CliRun {
@@ -214,7 +238,7 @@ class HydraConformance : public ::testing::TestWithParam<std::string> {
           expected += c["message"].get<std::string>() + "\n";
           break;
         }
-      EXPECT_EQ(err, expected + kHint);
+      EXPECT_TRUE(hydra_text_plus_notes(err, expected + kHint));
     } else {
       EXPECT_NE(err.find(message), std::string::npos) << "expected " << type << ": " << message << "\ngot: " << err;
     }
@@ -372,7 +396,7 @@ class HydraConformance : public ::testing::TestWithParam<std::string> {
     } else if (want_err.rfind("Traceback", 0) == 0) {
       EXPECT_EQ(last_line(got_err), last_line(want_err)) << "stderr (last line of the traceback)\n" << got_err;
     } else {
-      EXPECT_EQ(got_err, want_err) << "stderr";
+      EXPECT_TRUE(hydra_text_plus_notes(got_err, want_err)) << "stderr";
     }
     EXPECT_EQ(r.files, e["files"].get<std::vector<std::string>>()) << "files written";
   }

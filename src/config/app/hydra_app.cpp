@@ -88,16 +88,20 @@ int report_error(std::exception_ptr ep, bool in_job) {
   try {
     std::rethrow_exception(ep);
   } catch (const HydraError& e) {
+    // ragforge's notes (where the error came from, "Did you mean") follow
+    // Hydra's exact text, before the HYDRA_FULL_ERROR hint.
+    std::string notes;
+    for (const auto& line : e.notes()) notes += line + "\n";
     if (full) {
       std::string s = qualified_type(e.type()) + ": " + e.what() + "\n";
       if (!e.cause_type().empty()) s += "Caused by " + qualified_type(e.cause_type()) + ": " + e.cause_message() + "\n";
-      err(s);
+      err(s + notes);
     } else if (e.compact() || is_compact(e.type())) {
       std::string s = std::string(e.what()) + "\n";
       if (is_omegaconf_error(e.cause_type())) s += e.cause_message() + "\n";
-      err(s + kFullErrorHint);
+      err(s + notes + kFullErrorHint);
     } else {
-      err(qualified_type(e.type()) + ": " + e.what() + "\n" + (in_job ? kFullErrorHint : ""));
+      err(qualified_type(e.type()) + ": " + e.what() + "\n" + notes + (in_job ? kFullErrorHint : ""));
     }
   } catch (const OverrideParseError& e) {
     err(full ? std::string("hydra.errors.OverrideParseException: ") + e.what() + "\n"

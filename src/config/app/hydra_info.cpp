@@ -176,34 +176,7 @@ DefaultsList AppContext::compute_defaults(const std::vector<std::string>& overri
                                           std::vector<ConfigSource>& sources) const {
   parsed.clear();
   for (const auto& o : overrides) parsed.push_back(parse_override(o));
-  sources.clear();
-  sources.push_back({"hydra", "pkg://hydra.conf"});
-  sources.insert(sources.end(), search_path.begin(), search_path.end());
-  // hydra.searchpath (primary config or command line) adds folders before
-  // the structured-config schema, as ConfigLoaderImpl does.
-  {
-    std::vector<ConfigSource> probe_sources = sources;
-    probe_sources.push_back({"schema", "structured://"});
-    ConfigRepository probe(probe_sources);
-    const Node* extra = nullptr;
-    Node from_cli;
-    std::string provider = "hydra.searchpath in main";
-    if (config_name)
-      if (const LoadedConfig* primary = probe.load(*config_name)) extra = primary->content.at_path("hydra.searchpath");
-    for (const Override& o : parsed)
-      if (o.key_element() == "hydra.searchpath") {
-        from_cli = o.value_node();
-        extra = &from_cli;
-        provider = "hydra.searchpath in command-line";
-      }
-    if (extra && extra->is_list())
-      for (const Node& p : extra->items()) {
-        std::string path = as_text(p);
-        if (path.find("://") == std::string::npos) path = "file://" + path;
-        sources.push_back({provider, path});
-      }
-  }
-  sources.push_back({"schema", "structured://"});
+  sources = config_search_path(search_path, config_name, parsed);
   ConfigRepository repo(sources);
   return create_defaults_list(repo, config_name, parsed, /*prepend_hydra=*/true, /*skip_missing=*/false);
 }
