@@ -6,7 +6,7 @@
 #include <string>
 
 #include "cli/command_registry.h"
-#include "data/atomic_file.h"
+#include "core/atomic_file.h"
 #include "data/wordnet_demo.h"
 
 namespace ragforge::cli {
@@ -22,7 +22,7 @@ struct DemoDataOptions {
 int run_demo_data(const DemoDataOptions& opts) {
   try {
     const auto entries = data::read_wordnet_nouns(opts.wordnet);
-    data::write_file_atomic(opts.out, data::make_wordnet_demo_jsonl(entries, opts.rows, opts.seed));
+    write_file_atomic(opts.out, data::make_wordnet_demo_jsonl(entries, opts.rows, opts.seed));
     std::cerr << "ragforge demo-data: wrote " << opts.rows << " rows to " << opts.out << " ("
               << entries.size() << " WordNet nouns)\n";
     return 0;

@@ -347,12 +347,6 @@ uint64_t byte_size(const torch::Tensor& t) { return static_cast<uint64_t>(t.nume
 
 }  // namespace
 
-void write_file_atomic(const std::string& path, const std::string& text) {
-  AtomicWriter w(path);
-  w.write(text.data(), text.size());
-  w.commit();
-}
-
 void save_file(const std::string& path, const std::map<std::string, torch::Tensor>& tensors,
                const std::map<std::string, std::string>& metadata) {
   json header = json::object();

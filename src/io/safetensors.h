@@ -11,6 +11,7 @@
 // (and the tensor), never an out-of-bounds read. Writing goes through a
 // temporary file and rename(2), so a reader never sees half a file.
 #pragma once
+#include "core/atomic_file.h"
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>  // torch::Tensor, torch::Dtype
 
@@ -96,8 +97,8 @@ std::vector<std::string> save_sharded(const std::string& dir,
                                       uint64_t max_shard_bytes = 5000000000ULL,
                                       const std::string& prefix = "model");
 
-// Writes text to `path` through a temporary file and rename(2).
-void write_file_atomic(const std::string& path, const std::string& text);
+// Text files beside weights go through core/atomic_file.h.
+using ::ragforge::write_file_atomic;
 std::string read_text_file(const std::string& path);
 // Parses a JSON file; a syntax error names the file.
 nlohmann::json read_json_file(const std::string& path);

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 
 namespace ragforge::train {
@@ -34,14 +35,6 @@ void fsync_tree(const std::string& dir) {
   fsync_path(dir);
 }
 
-void write_text_durably(const std::string& path, const std::string& text) {
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) throw Error("cannot write " + tmp + "; check the directory is writable and has space");
-  }
   fsync_path(tmp);
   fs::rename(tmp, path);
   fs::path parent = fs::path(path).parent_path();
@@ -83,7 +76,7 @@ std::string CheckpointStore::publish(const std::string& name) const {
     fs::rename(tmp, final_path);
   }
   fsync_path(dir_);
-  write_text_durably((fs::path(dir_) / "latest").string(), name + "\n");
+  write_file_atomic((fs::path(dir_) / "latest").string(), name + "\n");
   return final_path.string();
 }
 
@@ -125,7 +118,7 @@ void CheckpointStore::write_best(const std::string& name, int64_t step, const st
   best["step"] = step;
   best["metric"] = metric;
   best["value"] = value;
-  write_text_durably((fs::path(dir_) / "best.json").string(), best.dump(2) + "\n");
+  write_file_atomic((fs::path(dir_) / "best.json").string(), best.dump(2) + "\n");
 }
 
 std::optional<std::string> CheckpointStore::best_name() const {

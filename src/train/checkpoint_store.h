@@ -58,7 +58,5 @@ class CheckpointStore {
 void fsync_path(const std::string& path);
 // fsync of every file and directory under `dir`, then `dir` itself.
 void fsync_tree(const std::string& dir);
-// Writes text to `path` via `path.tmp`, fsync and rename, then fsyncs the parent.
-void write_text_durably(const std::string& path, const std::string& text);
 
 }  // namespace ragforge::train

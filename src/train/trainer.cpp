@@ -10,6 +10,7 @@
 #include <optional>
 #include <thread>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "metrics/jsonl_sink.h"
 #include "train/checkpoint_store.h"
@@ -429,7 +430,7 @@ class Loop {
     results["train/nonfinite_skipped"] = state_.nonfinite_skipped;
     for (const auto& [k, v] : last_val_) results[k] = std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json(nullptr);
     for (const auto& [k, v] : recipe_.data_counters()) results[metric_key("data/", k)] = v;
-    write_text_durably((fs::path(args_.output_dir) / "final_results.json").string(), results.dump(2) + "\n");
+    write_file_atomic((fs::path(args_.output_dir) / "final_results.json").string(), results.dump(2) + "\n");
 
     metrics::Line line = metrics::make_line(state_.global_step);
     for (const auto& [k, v] : results.items()) {

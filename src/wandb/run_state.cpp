@@ -69,20 +69,6 @@ RunState continue_or_start(const WandbSettings& s, const std::string& run_dir) {
   return new_run_state(s);
 }
 
-void write_file_atomic(const std::string& path, const std::string& text) {
-  fs::create_directories(fs::path(path).parent_path());
-  const std::string tmp = path + ".tmp" + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) throw Error("cannot write " + tmp + ": check that the run directory is writable");
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) throw Error("cannot replace " + path + ": " + ec.message());
-}
-
 void save_run_state(const std::string& run_dir, const RunState& s) {
   ordered_json j;
   j["run_id"] = s.run_id;

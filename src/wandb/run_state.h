@@ -4,6 +4,7 @@
 // and acknowledged ones never twice. It never holds the API key.
 // <run_dir>/wandb/config.json holds the redacted config for a later sync.
 #pragma once
+#include "core/atomic_file.h"
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -50,6 +51,6 @@ void save_run_config(const std::string& run_dir, const nlohmann::ordered_json& r
 nlohmann::ordered_json load_run_config(const std::string& run_dir);  // {} when absent
 
 // Writes `text` to `path` via a temporary file and rename.
-void write_file_atomic(const std::string& path, const std::string& text);
+using ::ragforge::write_file_atomic;  // core/atomic_file.h
 
 }  // namespace ragforge::wandb

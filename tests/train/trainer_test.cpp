@@ -8,6 +8,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "metrics/jsonl_sink.h"
 #include "train/checkpoint_store.h"
@@ -322,7 +323,7 @@ TEST(CheckpointStore, PruneNeverDeletesLatestOrBest) {
     store.publish("checkpoint-" + std::to_string(step));
   }
   store.write_best("checkpoint-1", 1, "val/loss", 0.5);
-  train::write_text_durably(tmp.path() + "/latest", "checkpoint-3\n");
+  ragforge::write_file_atomic(tmp.path() + "/latest", "checkpoint-3\n");
   auto deleted = store.prune(1);
   EXPECT_EQ(deleted, (std::vector<std::string>{"checkpoint-2"}));
   EXPECT_EQ(store.complete_checkpoints(), (std::vector<std::string>{"checkpoint-1", "checkpoint-3", "checkpoint-4"}));

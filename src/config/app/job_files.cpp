@@ -32,28 +32,6 @@ void make_dirs(const std::string& dir) {
     throw Error("Cannot create directory '" + dir + "': not a directory");
 }
 
-void write_file_atomic(const std::string& path, const std::string& text) {
-  size_t slash = path.rfind('/');
-  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
-  std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-  make_dirs(dir);
-  std::string tmp = dir + "/." + base + ".tmp-" + std::to_string(::getpid());
-  FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) throw Error("Cannot write '" + path + "': " + std::strerror(errno));
-  bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  ok = (std::fflush(f) == 0) && ok;
-  ok = (std::fclose(f) == 0) && ok;
-  if (!ok) {
-    std::remove(tmp.c_str());
-    throw Error("Cannot write '" + path + "': " + std::strerror(errno));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    std::remove(tmp.c_str());
-    throw Error("Cannot write '" + path + "': " + std::strerror(err));
-  }
-}
-
 std::string join_path(const std::string& a, const std::string& b) {
   if (!b.empty() && b[0] == '/') return b;
   if (a.empty() || a.back() == '/') return a + b;

@@ -3,6 +3,7 @@
 // their outputs (Hydra issue #2254; `.hydra/` itself keeps exactly Hydra's
 // three files).
 #pragma once
+#include "core/atomic_file.h"
 #include <string>
 
 #include "config/node.h"
@@ -15,7 +16,7 @@ void make_dirs(const std::string& dir);
 
 // Writes `text` to `path` through a temporary file in the same directory and
 // a rename, so readers never see a half-written file. Creates the parent dir.
-void write_file_atomic(const std::string& path, const std::string& text);
+using ::ragforge::write_file_atomic;  // core/atomic_file.h
 
 // Python's os.path.abspath: joins with the current directory and normalises
 // `.`, `..` and repeated slashes without touching the file system.
