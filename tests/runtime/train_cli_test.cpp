@@ -13,10 +13,13 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <iterator>
+#include <map>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "support/fake_wandb_server.h"
 #include "support/subprocess.h"
 
 extern char** environ;
@@ -66,11 +69,13 @@ std::vector<nlohmann::json> read_jsonl(const std::string& path) {
 
 // Runs `train` in `dir` (relative outputs land there) with a single thread,
 // so floating-point sums are ordered the same on every machine.
-ProcessResult train(const TempDir& dir, std::vector<std::string> args) {
+ProcessResult train(const TempDir& dir, std::vector<std::string> args,
+                    std::map<std::string, std::string> env = {{"WANDB_MODE", "disabled"}}) {
   args.insert(args.begin(), train_bin());
   ProcessOptions o;
   o.cwd = dir.path();
-  o.env = {{"OMP_NUM_THREADS", "1"}, {"WANDB_MODE", "disabled"}};
+  o.env = std::move(env);
+  o.env["OMP_NUM_THREADS"] = "1";
   return run_process(args, o);
 }
 
@@ -234,6 +239,49 @@ TEST(TrainCli, SweepRunsEveryJob) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(fs::exists(dir / "sweep/0/logs/metrics.jsonl"));
   EXPECT_TRUE(fs::exists(dir / "sweep/1/logs/metrics.jsonl"));
+}
+
+// Issue 7's acceptance: a run with report_to: wandb against a loopback W&B
+// server leaves a history equal to logs/metrics.jsonl, and the key nowhere.
+TEST(TrainCli, WandbHistoryEqualsMetricsJsonlAndTheKeyIsNeverWritten) {
+  TempDir dir;
+  FakeWandbServer server;
+  std::string data = make_data(dir, 40);
+  const std::string key = "local-test-key-0123456789abcdef";
+  auto args = quick(data, 6);
+  args.push_back("train.report_to=wandb");
+  args.push_back("+wandb.transmit_interval_s=0.2");
+  auto r = train(dir, args,
+                 {{"WANDB_API_KEY", key}, {"WANDB_BASE_URL", server.base_url()}, {"WANDB_PROJECT", "proj"},
+                  {"WANDB_ENTITY", "team"}, {"WANDB_RUN_ID", "run00001"}, {"WANDB_MODE", "online"}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  // metrics.jsonl lines of one step, merged (W&B keeps one history row per step).
+  std::map<int64_t, nlohmann::json> by_step;
+  for (const auto& line : read_jsonl(dir / "run/logs/metrics.jsonl"))
+    by_step[line["step"].get<int64_t>()].update(line);
+  const auto history = server.history("run00001");
+  ASSERT_EQ(history.size(), by_step.size());
+  int64_t offset = 0;
+  for (const auto& [off, text] : history) {
+    EXPECT_EQ(off, offset++) << "history offsets are contiguous from 0";
+    auto row = nlohmann::json::parse(text);
+    const int64_t step = row["_step"].get<int64_t>();
+    ASSERT_TRUE(by_step.count(step)) << text;
+    for (const auto& [k, v] : by_step[step].items()) {
+      if (k == "step" || k == "timestamp" || k == "datetime") continue;
+      EXPECT_EQ(row[k], v) << "step " << step << " key " << k;
+    }
+  }
+  auto complete = server.requests_to("file_stream").back().json();
+  EXPECT_EQ(complete["complete"], true);
+  EXPECT_EQ(complete["exitcode"], 0);
+  for (const auto& e : fs::recursive_directory_iterator(dir.path())) {
+    if (!e.is_regular_file()) continue;
+    std::ifstream f(e.path(), std::ios::binary);
+    std::string content((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(content.find(key), std::string::npos) << "the API key is in " << e.path();
+  }
 }
 
 }  // namespace
