@@ -35,12 +35,6 @@ void fsync_tree(const std::string& dir) {
   fsync_path(dir);
 }
 
-  fsync_path(tmp);
-  fs::rename(tmp, path);
-  fs::path parent = fs::path(path).parent_path();
-  fsync_path(parent.empty() ? "." : parent.string());
-}
-
 CheckpointStore::CheckpointStore(std::string output_dir) : dir_(std::move(output_dir)) {
   fs::create_directories(dir_);
 }
