@@ -67,7 +67,16 @@ bool RunUploader::add_metric(const MetricLine& m) {
     }
     return false;
   }
+  const int64_t previous_step = queued_.step;
   queued_ = {m.step, m.ordinal};
+  if (rows_.empty() && m.step == previous_step) {
+    // Its step's row has already gone out, and W&B needs _step to increase:
+    // a late line of that step (e.g. the final results) goes to the summary.
+    const Line row = to_history_row(m, state_.start_time);
+    for (auto it = row.begin(); it != row.end(); ++it)
+      if (it.key() != "_step" && it.key() != "_runtime" && it.key() != "_timestamp") summary_[it.key()] = it.value();
+    return true;
+  }
   if (!rows_.empty() && rows_.back().step == m.step) {
     PendingRow& last = rows_.back();
     for (auto it = m.line.begin(); it != m.line.end(); ++it) {
