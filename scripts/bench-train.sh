@@ -13,8 +13,8 @@ ROOT=$PWD
 BIN=$ROOT/${BUILD_DIR:-build}/bin/train
 STEPS=${STEPS:-40}
 THREADS=${THREADS:-2}
-BASELINE_FULL_TOKS=2050 BASELINE_FULL_RSS=0.72
-BASELINE_LORA_TOKS=2600 BASELINE_LORA_RSS=0.66
+BASELINE_FULL_TOKS=3199 BASELINE_FULL_RSS=0.42
+BASELINE_LORA_TOKS=6349 BASELINE_LORA_RSS=0.33
 [ -x "$BIN" ] || { echo "bench-train: build first (scripts/build.sh)" >&2; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
