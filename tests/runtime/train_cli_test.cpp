@@ -154,9 +154,7 @@ TEST(TrainCli, ConfigMistakesAreReportedBeforeLoadingTorch) {
       {{"+model.lora.r=0"}, "model.lora.r: must be a positive rank"},
   };
   for (const auto& c : cases) {
-    auto start = std::chrono::steady_clock::now();
     auto r = train(dir, c.args);
-    (void)start;
     EXPECT_EQ(r.exit_code, 1) << c.args[0] << "\n" << r.err;
     EXPECT_NE(r.err.find(c.expected), std::string::npos) << c.args[0] << "\n" << r.err;
     EXPECT_EQ(r.err.find("LibTorch"), std::string::npos) << r.err;
