@@ -10,8 +10,10 @@
 #    seed=range(1000)`: compose the sweep config, expand BasicSweeper's job
 #    list, print one line per job; no job runs). Median of 20. Target <= 100 ms.
 #
-# Times come from bash's $EPOCHREALTIME around each process, so no helper
-# process is forked inside the measured interval.
+# Times come from build/bin/bench_process (posix_spawn + wait, from a small
+# process): a shell's own fork adds ~1.5 ms to every run on this VM. Without
+# it, bash's $EPOCHREALTIME around each run is the fallback.
+# 3. `train --help` and `train --cfg job` (issue 6: <= 5 ms each).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -28,8 +30,15 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 
+timer="$(dirname "$bin")/bench_process"
 # median_ms N CMD...: runs CMD N times (stdout discarded), prints the median in ms.
 median_ms() {
+  if [[ -x "$timer" ]]; then
+    local m
+    m=$("$timer" "$@") || return 1
+    echo "${m%% *}"
+    return
+  fi
   local n="$1"; shift
   local times=() t0 t1 i
   for ((i = 0; i < n; i++)); do
@@ -51,6 +60,12 @@ startup_ms=$(median_ms 200 "$bin" compose --version)
 compose_ms=$(median_ms 200 "$bin" compose -cd "$cfg_dir" -cn train --cfg job --resolve)
 sweep_ms=$(median_ms 20 "$bin" compose -cd "$cfg_dir" -cn train -m --dry-run 'seed=range(1000)')
 
+train_help_ms=$(median_ms 200 "$(dirname "$bin")/train" --help)
+train_cfg_ms=$(median_ms 200 "$(dirname "$bin")/train" --cfg job)
+
+[[ -x "$timer" ]] && how="posix_spawn from bench_process" || how="bash \$EPOCHREALTIME (no bench_process)"
+echo "timer: $how"
 echo "process baseline: /bin/true ${baseline_ms} ms; ragforge start-up (compose --version) ${startup_ms} ms (medians of 200)"
 echo "compose --cfg job --resolve (llm_sft/train): median ${compose_ms} ms over 200 runs (target <= 3 ms; Python Hydra ~380 ms)"
+echo "train --help: ${train_help_ms} ms; train --cfg job: ${train_cfg_ms} ms (medians of 200; target <= 5 ms)"
 echo "1,000-job sweep expansion (-m --dry-run seed=range(1000)): median ${sweep_ms} ms over 20 runs (target <= 100 ms)"

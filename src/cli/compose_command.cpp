@@ -10,7 +10,7 @@
 //   ...
 #include <iostream>
 
-#include "cli/command_registry.h"
+#include "cli/hydra_apps.h"
 #include "config/app/hydra_app.h"
 #include "config/interpolation_error.h"  // InterpolationError
 #include "config/python_str.h"  // python_repr: the override list as Python prints it

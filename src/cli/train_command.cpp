@@ -10,9 +10,9 @@
 // LibTorch is checked here, so config mistakes answer in milliseconds.
 #include <iostream>
 
-#include "cli/command_registry.h"
+#include "cli/hydra_apps.h"
 #include "cli/install_paths.h"
-#include "cli/runtime_loader.h"
+#include "cli/job_launcher.h"
 #include "config/app/hydra_app.h"
 #include "config/config_view.h"
 #include "config/yaml_emit.h"
@@ -47,6 +47,7 @@ const HydraAppRegistration kTrain(
       spec.config_name = "training";
       spec.prog = "train";
       spec.plugin_config_dirs = {configs_dir()};
+      spec.before_sweep = sweep_handoff();
       return config::app::run_hydra_app(spec, args, train_task);
     });
 

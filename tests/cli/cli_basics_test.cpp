@@ -1,5 +1,11 @@
-// The torch-free surface of `ragforge`: help and argument errors.
+// The torch-free surface of `ragforge`: help, argument errors, and what the
+// executables link.
 #include <gtest/gtest.h>
+
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include "support/subprocess.h"
 
@@ -25,11 +31,44 @@ TEST(Cli, MissingRuntimeIsAClearErrorNotACrash) {
   EXPECT_NE(r.err.find("RAGFORGE_RUNTIME_LIB"), std::string::npos) << r.err;
 }
 
-TEST(Cli, ExecutableDoesNotLinkTorch) {
-  auto r = run_process({"ldd", ragforge_bin()});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out.find("libtorch"), std::string::npos) << r.out;
-  EXPECT_EQ(r.out.find("libc10"), std::string::npos) << r.out;
+// The shared libraries an executable asks the dynamic loader for.
+std::vector<std::string> needed_libraries(const std::string& exe) {
+  auto r = run_process({"readelf", "-dW", exe});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> needed;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);)
+    if (auto at = line.find("Shared library: ["); at != std::string::npos)
+      needed.push_back(line.substr(at + 17, line.find(']', at) - at - 17));
+  return needed;
+}
+
+TEST(Cli, FrontLoadsOnlyTheCRuntime) {
+  // `ragforge` answers --help/--cfg/config errors in milliseconds because the
+  // loader maps (next to) nothing: static, or at most the C runtime in
+  // sanitizer builds. A new dependency here shows up as a slow start.
+  const std::regex allowed(R"(^(libc|libm|libdl|libpthread|librt|libgcc_s|libstdc\+\+|libasan|libubsan)\.so.*|^ld-linux.*)");
+  for (const auto& lib : needed_libraries(ragforge_bin()))
+    EXPECT_TRUE(std::regex_match(lib, allowed)) << "bin/ragforge needs " << lib;
+}
+
+TEST(Cli, FullExecutableDoesNotLinkTorch) {
+  // LibTorch is dlopened by jobs only (cli/job_launcher.h).
+  const std::string full = ragforge_bin() + "-full";
+  for (const auto& lib : needed_libraries(full)) {
+    EXPECT_EQ(lib.find("libtorch"), std::string::npos) << full << " needs " << lib;
+    EXPECT_EQ(lib.find("libc10"), std::string::npos) << full << " needs " << lib;
+  }
+  EXPECT_FALSE(needed_libraries(full).empty()) << "readelf found no dynamic section in " << full;
+}
+
+TEST(Cli, MissingFullExecutableIsAClearError) {
+  ProcessOptions o;
+  o.env = {{"RAGFORGE_FULL_EXE", "/nonexistent/ragforge-full"}};
+  auto r = run_process({ragforge_bin(), "smoke"}, o);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("cannot run '/nonexistent/ragforge-full'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("RAGFORGE_FULL_EXE"), std::string::npos) << r.err;
 }
 
 TEST(Cli, UnknownSubcommandFails) {

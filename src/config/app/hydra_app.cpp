@@ -442,6 +442,7 @@ int run_multi(const AppContext& app, const std::vector<std::string>& overrides, 
   uint64_t batch_size = plan.size();
   if (max_batch.is_int() && max_batch.as_int() > 0) batch_size = static_cast<uint64_t>(max_batch.as_int());
 
+  if (app.spec.before_sweep) app.spec.before_sweep();
   const std::string sweep_dir = str_of(resolve_value(master.cfg, "hydra.sweep.dir", opts));
   write_file_atomic(join_path(sweep_dir, "multirun.yaml"), to_yaml(master.cfg));
 

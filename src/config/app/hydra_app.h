@@ -49,6 +49,11 @@ struct HydraAppSpec {
   // SearchPathPlugin adds them (provider "ragforge"): config groups shipped
   // with ragforge stay reachable from a user's own -cp folder.
   std::vector<std::string> plugin_config_dirs;
+  // Called once when a multirun is about to launch its first job: after
+  // --dry-run and the config checks, before anything is written. It may
+  // replace the process (the static `ragforge` front hands sweeps over to
+  // ragforge-full this way; cli/job_launcher.h).
+  std::function<void()> before_sweep;
 };
 
 // What a task sees of its job.

@@ -10,11 +10,11 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "cli/command_registry.h"
+#include "full/command_registry.h"
 #include "core/error.h"
 #include "tokenizer/tokenizer.h"
 
-namespace ragforge::cli {
+namespace ragforge::full {
 namespace {
 
 struct TokenizeOptions {
@@ -75,4 +75,4 @@ const CommandRegistration reg("tokenize", "Tokenize JSONL {\"text\": ...} lines 
                               });
 
 }  // namespace
-}  // namespace ragforge::cli
+}  // namespace ragforge::full

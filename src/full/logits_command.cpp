@@ -3,12 +3,12 @@
 // with --grads, gradients (runtime/logits_job.cpp does the work).
 #include <memory>
 
-#include "cli/command_registry.h"
-#include "cli/runtime_loader.h"
+#include "full/command_registry.h"
+#include "cli/job_launcher.h"
 #include "config/node.h"
 #include "config/yaml_emit.h"
 
-namespace ragforge::cli {
+namespace ragforge::full {
 namespace {
 
 struct LogitsOptions {
@@ -40,8 +40,8 @@ const CommandRegistration reg(
       cmd.add_option("--out", o->out, "output safetensors: logits, loss, hidden_states.N, grad.<name>")->required();
       cmd.add_flag("--grads", o->grads, "also write gradients of the loss (needs labels)");
       cmd.add_option("--dtype", o->dtype, "model dtype")->check(CLI::IsMember({"float32", "bfloat16"}));
-      return [o] { return run_job("logits", options_yaml(*o)); };
+      return [o] { return cli::run_job("logits", options_yaml(*o)); };
     });
 
 }  // namespace
-}  // namespace ragforge::cli
+}  // namespace ragforge::full

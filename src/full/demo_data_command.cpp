@@ -5,11 +5,11 @@
 #include <memory>
 #include <string>
 
-#include "cli/command_registry.h"
+#include "full/command_registry.h"
 #include "core/atomic_file.h"
 #include "data/wordnet_demo.h"
 
-namespace ragforge::cli {
+namespace ragforge::full {
 namespace {
 
 struct DemoDataOptions {
@@ -49,4 +49,4 @@ const CommandRegistration reg(
     });
 
 }  // namespace
-}  // namespace ragforge::cli
+}  // namespace ragforge::full

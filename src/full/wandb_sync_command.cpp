@@ -6,10 +6,10 @@
 #include <memory>
 #include <string>
 
-#include "cli/command_registry.h"
+#include "full/command_registry.h"
 #include "wandb/sync.h"
 
-namespace ragforge::cli {
+namespace ragforge::full {
 namespace {
 
 int run_wandb_sync(const std::string& run_dir) {
@@ -37,4 +37,4 @@ const CommandRegistration reg(
     });
 
 }  // namespace
-}  // namespace ragforge::cli
+}  // namespace ragforge::full

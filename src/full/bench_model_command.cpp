@@ -2,10 +2,10 @@
 #include <memory>
 #include <string>
 
-#include "cli/command_registry.h"
-#include "cli/runtime_loader.h"
+#include "full/command_registry.h"
+#include "cli/job_launcher.h"
 
-namespace ragforge::cli {
+namespace ragforge::full {
 namespace {
 
 struct BenchOptions {
@@ -23,9 +23,9 @@ const CommandRegistration reg(
       return [o] {
         std::string yaml = "threads: " + std::to_string(o->threads) + "\nseq_len: " + std::to_string(o->seq_len) +
                            "\nbatch: " + std::to_string(o->batch) + "\nsteps: " + std::to_string(o->steps) + "\n";
-        return run_job("bench-model", yaml);
+        return cli::run_job("bench-model", yaml);
       };
     });
 
 }  // namespace
-}  // namespace ragforge::cli
+}  // namespace ragforge::full

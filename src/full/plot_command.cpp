@@ -8,14 +8,14 @@
 #include <string>
 #include <vector>
 
-#include "cli/command_registry.h"
+#include "full/command_registry.h"
 #include "core/error.h"
 #include "plot/figure.h"
 #include "plot/metrics_log.h"
 #include "plot/panels.h"
 #include "plot/run_dirs.h"
 
-namespace ragforge::cli {
+namespace ragforge::full {
 namespace {
 
 struct PlotOptions {
@@ -92,4 +92,4 @@ const CommandRegistration reg(
     });
 
 }  // namespace
-}  // namespace ragforge::cli
+}  // namespace ragforge::full

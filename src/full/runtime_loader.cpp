@@ -1,19 +1,25 @@
-#include "cli/runtime_loader.h"
-
+// run_job() in ragforge-full: the job runs in this process, in the LibTorch
+// runtime loaded on first use.
 #include <dlfcn.h>
 
 #include <cstdio>
 #include <cstdlib>
 
 #include "cli/install_paths.h"
+#include "cli/job_launcher.h"
 #include "runtime/job_abi.h"
 
 namespace ragforge::cli {
+namespace {
 
+// $RAGFORGE_RUNTIME_LIB, else <dir of this executable>/../lib/libragforge_torch.so
+// (the same relative layout in the build tree and in an install).
 std::string runtime_library_path() {
   if (const char* env = std::getenv("RAGFORGE_RUNTIME_LIB"); env && *env) return env;
   return executable_dir() + "/../lib/" RAGFORGE_RUNTIME_LIB_NAME;
 }
+
+}  // namespace
 
 int run_job(const std::string& job, const std::string& config_yaml, const std::string& run_dir) {
   const std::string path = runtime_library_path();

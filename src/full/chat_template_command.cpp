@@ -13,12 +13,12 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "cli/command_registry.h"
+#include "full/command_registry.h"
 #include "core/error.h"
 #include "template/chat_template.h"
 #include "tokenizer/tokenizer.h"
 
-namespace ragforge::cli {
+namespace ragforge::full {
 namespace {
 
 struct ChatTemplateOptions {
@@ -94,4 +94,4 @@ const CommandRegistration reg(
     });
 
 }  // namespace
-}  // namespace ragforge::cli
+}  // namespace ragforge::full

@@ -1,4 +1,5 @@
-// Subcommands of `ragforge` register themselves from their own file:
+// Subcommands of `ragforge` that are not Hydra apps register themselves from
+// their own file:
 //
 //   const CommandRegistration reg("tokenize", "Tokenize JSONL text", [](CLI::App& cmd) {
 //     auto opts = std::make_shared<Options>();
@@ -6,8 +7,8 @@
 //     return [opts] { return run_tokenize(*opts); };   // runs when chosen
 //   });
 //
-// Hydra-style apps (compose, train, ...) take Hydra's command line instead of
-// CLI11's; they register with HydraAppRegistration.
+// They live in libragforge_tools.so, which the `ragforge` executable loads only
+// when one of them is asked for (tools/tools_abi.h).
 #pragma once
 #include <CLI/CLI.hpp>
 
@@ -15,29 +16,20 @@
 #include <string>
 #include <vector>
 
-namespace ragforge::cli {
+namespace ragforge::full {
 
 using CommandRun = std::function<int()>;
 using CommandSetup = std::function<CommandRun(CLI::App& cmd)>;
-using HydraAppMain = std::function<int(const std::vector<std::string>& args)>;
 
 struct CommandRegistration {
   CommandRegistration(const char* name, const char* description, CommandSetup setup);
-};
-struct HydraAppRegistration {
-  HydraAppRegistration(const char* name, const char* description, HydraAppMain main);
 };
 
 struct RegisteredCommand {
   std::string name, description;
   CommandSetup setup;
 };
-struct RegisteredHydraApp {
-  std::string name, description;
-  HydraAppMain main;
-};
 
 const std::vector<RegisteredCommand>& registered_commands();
-const std::vector<RegisteredHydraApp>& registered_hydra_apps();
 
-}  // namespace ragforge::cli
+}  // namespace ragforge::full
