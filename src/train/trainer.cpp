@@ -197,7 +197,7 @@ class Loop {
                        std::to_string(args_.gradient_accumulation_steps) + "), " + args_.optim + ", " +
                        schedule_.name + " lr " + format_number(args_.learning_rate) + ", loss " + args_.loss_reduction);
     if (scaler_.enabled())
-      progress_->message("train: fp16 dynamic loss scaling, scale " + format_number(scaler_.scale()) + " (×" +
+      progress_->message("train: fp16 dynamic loss scaling, scale " + format_number(scaler_.scale(), 6) + " (×" +
                          format_number(scaler_.options().growth_factor) + " after " +
                          std::to_string(scaler_.options().growth_interval) + " good steps, ×" +
                          format_number(scaler_.options().backoff_factor) + " on overflow)");
@@ -507,9 +507,9 @@ class Loop {
     return TrainResult{1, state_.global_step, session_train_loss(), {}};
   }
 
-  static std::string format_number(double v) {
+  static std::string format_number(double v, int digits = 4) {
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%.4g", v);
+    std::snprintf(buf, sizeof buf, "%.*g", digits, v);
     return buf;
   }
 
