@@ -29,8 +29,9 @@ std::string ids_text(const std::vector<int32_t>& ids) {
   return out + "]";
 }
 
-// LibTorch before 2.1 has no float16 matmul on CPU; probing says so before
-// the model loads instead of failing inside the first forward.
+// Some LibTorch builds (Debian's 1.13 among them) have no float16 matmul on
+// CPU; probing says so before the model loads instead of failing inside the
+// first forward.
 bool cpu_has_float16_matmul() {
   try {
     torch::Tensor a = torch::ones({2, 2}, torch::kHalf);
