@@ -47,7 +47,7 @@ std::string Progress::format_line(const StepReport& r) {
                      format("%.2e", r.lr) + " | " + format("%.1f", r.step_ms) + " ms";
   if (r.mfu >= 0) line += " | " + format("%.1f", r.mfu * 100) + "% " + r.precision + " MFU";
   line += " | " + format("%.0f", r.tokens_per_s) + " tok/s";
-  if (r.skipped) line += " (skipped: nonfinite)";
+  if (r.skipped) line += r.overflow ? " (skipped: fp16 overflow)" : " (skipped: nonfinite)";
   return line;
 }
 

@@ -23,6 +23,7 @@ struct StepReport {
   double mfu = -1;           // < 0: not known
   std::string precision;     // "bf16": the MFU peak's precision
   bool skipped = false;      // the update was skipped (non-finite)
+  bool overflow = false;     // ... because fp16 gradients overflowed at the loss scale
 };
 
 class Progress {

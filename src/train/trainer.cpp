@@ -16,6 +16,7 @@
 #include "train/checkpoint_store.h"
 #include "train/device_stats.h"
 #include "train/gradients.h"
+#include "train/loss_scaler.h"
 #include "train/lr_schedule.h"
 #include "train/nonfinite_report.h"
 #include "train/progress.h"
@@ -58,6 +59,7 @@ struct StepResult {
   double seconds = 0;
   int64_t tokens = 0, samples = 0;
   bool skipped = false;  // non-finite: no update
+  bool overflow = false; // fp16: skipped for inf/NaN gradients at the loss scale (the loss was finite)
   bool fatal = false;    // non-finite and the policy says stop
   bool epoch_ended = false;
   std::map<std::string, std::pair<double, int64_t>> metrics;  // recipe metrics: sum, count
@@ -72,7 +74,7 @@ struct Window {
     ++steps;
     seconds += r.seconds;
     tokens += r.tokens;
-    if (!r.skipped) {
+    if (!r.skipped || r.overflow) {  // an overflow step's loss is real (HF logs it too)
       loss_sum += r.loss;
       ++loss_steps;
     }
@@ -100,7 +102,7 @@ class Loop {
       if (r.fatal) return stop_for_nonfinite();
       window_.add(r);
       session_steps_ += 1;
-      if (!r.skipped) {
+      if (!r.skipped || r.overflow) {
         session_loss_sum_ += r.loss;
         ++session_loss_steps_;
       }
@@ -151,6 +153,9 @@ class Loop {
       if (args_.master_weights == "fp32" && (p.scalar_type() == torch::kBFloat16 || p.scalar_type() == torch::kHalf))
         oc.fp32_master_weights = true;
     optimizer_ = make_optimizer(oc, params_);
+    LossScalerOptions scaler_options = ctx_.loss_scaler;
+    scaler_options.enabled = args_.fp16;  // bf16 and fp32 need no scaling
+    scaler_ = LossScaler(scaler_options);
 
     schedule_.name = args_.lr_scheduler_type;
     schedule_.warmup_steps = args_.warmup_steps;
@@ -191,6 +196,11 @@ class Loop {
                        " per epoch: " + std::to_string(micro_batches_) + " micro-batches × accumulation " +
                        std::to_string(args_.gradient_accumulation_steps) + "), " + args_.optim + ", " +
                        schedule_.name + " lr " + format_number(args_.learning_rate) + ", loss " + args_.loss_reduction);
+    if (scaler_.enabled())
+      progress_->message("train: fp16 dynamic loss scaling, scale " + format_number(scaler_.scale(), 6) + " (×" +
+                         format_number(scaler_.options().growth_factor) + " after " +
+                         std::to_string(scaler_.options().growth_interval) + " good steps, ×" +
+                         format_number(scaler_.options().backoff_factor) + " on overflow)");
     for (const auto& note : notes_) progress_->message(note, true);
     if (resume_dir) progress_->message("train: resumed from " + *resume_dir + " at step " + std::to_string(start_step_));
   }
@@ -233,6 +243,7 @@ class Loop {
     const std::string hash = state_.config_hash;
     state_ = saved;  // counters, data position, best metric, seed and max_steps: the checkpoint wins
     state_.config_hash = hash;
+    scaler_.load_state_dict(saved.loss_scaler, (fs::path(dir) / kTrainerStateFile).string());
     last_saved_step_ = state_.global_step;
   }
 
@@ -268,19 +279,21 @@ class Loop {
       torch::Tensor loss = out.loss.to(torch::kFloat32);
       // microbatch_mean: loss/n now; token_mean: loss·count now, ÷ the step's count below.
       const double weight = token_mean ? static_cast<double>(out.supervised) : 1.0 / static_cast<double>(n);
-      (loss * weight).backward();
+      scaler_.scale_loss(loss * weight).backward();  // fp16: × the loss scale
       torch::Tensor detached = loss.detach();
       micro_losses.push_back(detached);
       weighted_sum = weighted_sum.defined() ? weighted_sum + detached * weight : detached * weight;
       supervised_total += out.supervised;
     }
 
+    // fp16: back to true gradients (fp32 arithmetic) before the norm and clipping, as HF's unscale_.
+    const bool overflow = scaler_.unscale(params_);
     if (token_mean && supervised_total > 0) scale_grads(params_, 1.0 / static_cast<double>(supervised_total));
     double loss_value = weighted_sum.defined() ? weighted_sum.item<double>() : 0.0;
     if (token_mean && supervised_total > 0) loss_value /= static_cast<double>(supervised_total);
     r.loss = loss_value;
     r.grad_norm = global_grad_norm(params_);
-    r.lr = args_.learning_rate * lr_multiplier(schedule_, state_.global_step, total_steps_);
+    r.lr = args_.learning_rate * lr_multiplier(schedule_, state_.scheduler_step, total_steps_);
 
     const int64_t epoch_of_step = state_.epoch;
     state_.index_in_epoch = end;
@@ -290,7 +303,13 @@ class Loop {
       r.epoch_ended = true;
     }
 
-    if (std::isfinite(r.loss) && std::isfinite(r.grad_norm)) {
+    if (std::isfinite(r.loss) && overflow) {
+      // The loss scale was too high (normal early in fp16 training): no
+      // update and no scheduler step, as GradScaler.step in HF; not counted
+      // towards nan_max_consecutive.
+      r.skipped = r.overflow = true;
+      ++state_.overflow_skipped;
+    } else if (std::isfinite(r.loss) && std::isfinite(r.grad_norm)) {
       state_.consecutive_nonfinite = 0;
       clip_grads(params_, r.grad_norm, args_.max_grad_norm);
       optimizer_->step(r.lr);
@@ -312,8 +331,12 @@ class Loop {
         r.fatal = true;
       }
     }
+    scaler_.update(overflow);
     optimizer_->zero_grad();
-    if (!r.fatal) ++state_.global_step;
+    if (!r.fatal) {
+      ++state_.global_step;
+      if (!r.overflow) ++state_.scheduler_step;
+    }
     state_.tokens_seen += r.tokens;
     state_.samples_seen += r.samples;
     r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -347,6 +370,7 @@ class Loop {
     rep.mfu = mfu(rep.tokens_per_s);
     rep.precision = "bf16";
     rep.skipped = r.skipped;
+    rep.overflow = r.overflow;
     return rep;
   }
 
@@ -361,6 +385,10 @@ class Loop {
     line["train/tokens"] = state_.tokens_seen;
     line["train/skipped_empty"] = state_.skipped_empty;
     line["train/nonfinite_skipped"] = state_.nonfinite_skipped;
+    if (scaler_.enabled()) {
+      metrics::put(line, "train/loss_scale", scaler_.scale());  // the scale the next step uses
+      line["train/overflow_skipped"] = state_.overflow_skipped;
+    }
     for (const auto& [k, v] : window_.metrics) metrics::put(line, metric_key("train/", k), v.first / static_cast<double>(v.second));
     metrics::put(line, "sys/tokens_per_s", tps);
     metrics::put(line, "train/tokens_per_sec", tps);
@@ -398,6 +426,7 @@ class Loop {
     const std::string name = "checkpoint-" + std::to_string(state_.global_step);
     const std::string tmp = store_.begin(name);
     recipe_.save_weights(tmp);
+    state_.loss_scaler = scaler_.state_dict();
     state_.sinks = nlohmann::json::array();
     for (const metrics::Sink* s : extra_sinks_) state_.sinks.push_back(s->checkpoint_state());
     save_trainer_state(tmp, state_, *optimizer_);
@@ -428,6 +457,10 @@ class Loop {
     results["train_tokens"] = state_.tokens_seen;
     results["train/skipped_empty"] = state_.skipped_empty;
     results["train/nonfinite_skipped"] = state_.nonfinite_skipped;
+    if (scaler_.enabled()) {
+      results["train/overflow_skipped"] = state_.overflow_skipped;
+      results["train/loss_scale"] = scaler_.scale();
+    }
     for (const auto& [k, v] : last_val_) results[k] = std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json(nullptr);
     for (const auto& [k, v] : recipe_.data_counters()) results[metric_key("data/", k)] = v;
     write_file_atomic((fs::path(args_.output_dir) / "final_results.json").string(), results.dump(2) + "\n");
@@ -474,9 +507,9 @@ class Loop {
     return TrainResult{1, state_.global_step, session_train_loss(), {}};
   }
 
-  static std::string format_number(double v) {
+  static std::string format_number(double v, int digits = 4) {
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%.4g", v);
+    std::snprintf(buf, sizeof buf, "%.*g", digits, v);
     return buf;
   }
 
@@ -493,6 +526,7 @@ class Loop {
   NamedParameters params_;
   torch::Device device_ = torch::kCPU;
   std::unique_ptr<Optimizer> optimizer_;
+  LossScaler scaler_;  // disabled unless train.fp16
   ScheduleConfig schedule_;
   TrainerState state_;
   int64_t micro_batches_ = 0, total_steps_ = 0, start_step_ = 0, last_saved_step_ = -1;

@@ -17,6 +17,13 @@
 // norm is logged as train/grad_norm, gradients are clipped to max_grad_norm
 // and the optimizer steps at learning_rate × lr_multiplier(step, S).
 //
+// fp16 (train.fp16): dynamic loss scaling as HF Trainer with GradScaler
+// (train/loss_scaler.h): each micro-batch's loss is scaled before backward,
+// the gradients are unscaled once per step before the norm and clipping, and
+// a step whose gradients overflow makes no update and no scheduler step
+// (counted in train/overflow_skipped, not in train/nonfinite_skipped);
+// train/loss_scale is logged. The scaler's state is in every checkpoint.
+//
 // Files: <run_dir>/logs/metrics.jsonl (conventions.md §5);
 // {output_dir}/checkpoint-<step>/{<recipe weights>, trainer_state/} with a
 // `latest` pointer and best.json (§7); {output_dir}/nan-<step>/ when NaN stops
@@ -30,6 +37,7 @@
 
 #include "metrics/sink.h"
 #include "settings/training_arguments.h"
+#include "train/loss_scaler.h"
 #include "train/recipe.h"
 
 namespace ragforge::train {
@@ -39,6 +47,9 @@ struct TrainerContext {
   std::string config_yaml;  // the resolved config (its hash goes into checkpoints)
   std::vector<std::unique_ptr<metrics::Sink>> sinks;  // extra sinks (W&B), after metrics.jsonl
   double flops_per_token = 0;  // conventions.md §8; > 0 with a known GPU reports sys/mfu
+  // GradScaler's knobs (no HF TrainingArguments key sets them); `enabled` is
+  // ignored: train.fp16 decides.
+  LossScalerOptions loss_scaler;
 };
 
 struct TrainResult {

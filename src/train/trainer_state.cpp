@@ -24,6 +24,8 @@ nlohmann::ordered_json to_json(const TrainerState& s) {
   j["skipped_empty"] = s.skipped_empty;
   j["nonfinite_skipped"] = s.nonfinite_skipped;
   j["consecutive_nonfinite"] = s.consecutive_nonfinite;
+  j["overflow_skipped"] = s.overflow_skipped;
+  j["scheduler_step"] = s.scheduler_step;
   j["best_metric"] = s.best_metric ? nlohmann::ordered_json(*s.best_metric) : nlohmann::ordered_json(nullptr);
   j["best_metric_name"] = "val/loss";
   j["best_step"] = s.best_step;
@@ -32,6 +34,7 @@ nlohmann::ordered_json to_json(const TrainerState& s) {
   j["total_steps"] = s.total_steps;
   j["scheduler"] = s.scheduler;
   j["sinks"] = s.sinks;
+  if (!s.loss_scaler.is_null()) j["loss_scaler"] = s.loss_scaler;
   j["config_hash"] = s.config_hash;
   j["ragforge_version"] = version();
   j["ragforge_commit"] = git_commit();
@@ -53,6 +56,10 @@ TrainerState trainer_state_from_json(const nlohmann::json& j, const std::string&
   s.skipped_empty = integer("skipped_empty");
   s.nonfinite_skipped = integer("nonfinite_skipped");
   s.consecutive_nonfinite = integer("consecutive_nonfinite");
+  // Checkpoints from before fp16 loss scaling: no overflow skips, so the
+  // schedule stepped with every optimizer step.
+  s.overflow_skipped = j.contains("overflow_skipped") ? integer("overflow_skipped") : 0;
+  s.scheduler_step = j.contains("scheduler_step") ? integer("scheduler_step") : s.global_step;
   if (j.contains("best_metric") && j["best_metric"].is_number()) s.best_metric = j["best_metric"].get<double>();
   s.best_step = integer("best_step");
   s.seed = integer("seed");
@@ -60,6 +67,7 @@ TrainerState trainer_state_from_json(const nlohmann::json& j, const std::string&
   s.total_steps = integer("total_steps");
   if (j.contains("scheduler")) s.scheduler = j["scheduler"];
   if (j.contains("sinks")) s.sinks = j["sinks"];
+  if (j.contains("loss_scaler")) s.loss_scaler = j["loss_scaler"];
   if (j.contains("config_hash") && j["config_hash"].is_string()) s.config_hash = j["config_hash"].get<std::string>();
   return s;
 }

@@ -1,7 +1,7 @@
 // What a checkpoint's trainer_state/ holds besides the recipe's weights
 // (conventions.md §7): state.json (counters, data position, schedule, best
-// metric, sink state, config hash, ragforge version), optimizer.safetensors
-// and rng.safetensors.
+// metric, sink state, fp16 loss-scaler state, config hash, ragforge
+// version), optimizer.safetensors and rng.safetensors.
 #pragma once
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -21,6 +21,8 @@ struct TrainerState {
   int64_t skipped_empty = 0;       // micro-batches without supervision
   int64_t nonfinite_skipped = 0;   // updates skipped for a NaN/Inf loss or norm
   int64_t consecutive_nonfinite = 0;
+  int64_t overflow_skipped = 0;    // fp16: updates skipped for inf/NaN gradients at the loss scale
+  int64_t scheduler_step = 0;      // lr-scheduler steps taken (an overflow skip takes none)
   std::optional<double> best_metric;  // lowest val/loss so far
   int64_t best_step = -1;
   // The run's settings, compared on resume.
@@ -28,6 +30,7 @@ struct TrainerState {
   std::string config_hash;
   nlohmann::json scheduler = nlohmann::json::object();  // name, base_lr, warmup_steps, total_steps
   nlohmann::json sinks = nlohmann::json::array();       // Sink::checkpoint_state() of the extra sinks
+  nlohmann::json loss_scaler = nullptr;                 // LossScaler::state_dict(); null without fp16
 };
 
 nlohmann::ordered_json to_json(const TrainerState& state);

@@ -138,6 +138,29 @@ TEST(TrainCli, PaperConfigTrainsALoraAdapterOnTheTinyModel) {
   EXPECT_EQ(h["base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight"]["dtype"], "F32");
 }
 
+TEST(TrainCli, Fp16TrainsWithLossScalingOrSaysWhyNotOnThisCpu) {
+  // fp16 base weights need a float16 matmul: LibTorch 1.13 has none on CPU
+  // (an error up front that names the fix), later versions train.
+  TempDir dir;
+  std::string data = make_data(dir, 8);
+  auto args = quick(data, 2);
+  args.push_back("train.fp16=true");
+  args.push_back("train.output_dir=out");
+  auto r = train(dir, args);
+  if (r.exit_code != 0) {
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_NE(r.err.find("train.fp16: LibTorch"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("has no float16 matmul on CPU; on CPU set train.bf16=true"), std::string::npos) << r.err;
+    return;
+  }
+  EXPECT_NE(r.out.find("fp16 dynamic loss scaling, scale 65536"), std::string::npos) << r.out;
+  auto lines = read_jsonl(dir / "run/logs/metrics.jsonl");
+  ASSERT_GE(lines.size(), 2u);
+  EXPECT_TRUE(lines[0]["train/loss_scale"].is_number()) << lines[0];
+  auto results = nlohmann::json::parse(std::ifstream(dir / "out/final_results.json"));
+  EXPECT_TRUE(results["train/overflow_skipped"].is_number_integer()) << results;
+}
+
 TEST(TrainCli, ConfigMistakesAreReportedBeforeLoadingTorch) {
   TempDir dir;
   struct Case {

@@ -1,13 +1,15 @@
 // A tiny but real recipe for the training-loop tests: a one-block LM
 // (embedding → LayerNorm/Linear residual → dropout → head) trained with the HF
 // causal-LM loss on random token rows. Hooks let a test raise signals, inject
-// NaN losses, script validation losses or fail a save midway.
+// NaN losses or inf gradients (an fp16 overflow with a finite loss), script
+// validation losses or fail a save midway.
 //
 // Shapes: B batch, T tokens, d hidden, V vocab.
 #pragma once
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <functional>
 #include <set>
@@ -102,9 +104,16 @@ class ToyRecipe : public train::Recipe {
   train::LossOutput loss(const train::MicroBatch& b) override {
     const torch::Tensor& labels = b.tensors.at("labels");
     train::LossOutput out;
-    out.loss = model::causal_lm_loss(model_->forward(b.tensors.at("input_ids")), labels);
-    out.supervised = labels.slice(1, 1).ne(-100).sum().item<int64_t>();
+    torch::Tensor logits = model_->forward(b.tensors.at("input_ids"));  // [B, T, V]
     auto ei = b.tensors.at("epoch_index");
+    if (inf_grad_at.count({ei[0].item<int64_t>(), ei[1].item<int64_t>()}))
+      logits.register_hook([](torch::Tensor g) {  // the loss stays finite, the gradients do not
+        torch::Tensor h = g.clone(torch::MemoryFormat::Contiguous);
+        h.view(-1)[0].fill_(INFINITY);
+        return h;
+      });
+    out.loss = model::causal_lm_loss(logits, labels);
+    out.supervised = labels.slice(1, 1).ne(-100).sum().item<int64_t>();
     if (nan_at.count({ei[0].item<int64_t>(), ei[1].item<int64_t>()})) out.loss = out.loss * std::nan("");
     out.metrics["train/supervised"] = static_cast<double>(out.supervised);
     return out;
@@ -154,6 +163,7 @@ class ToyRecipe : public train::Recipe {
 
   std::function<void(int64_t epoch, int64_t index)> on_micro_batch;
   std::set<std::pair<int64_t, int64_t>> nan_at;  // (epoch, index) with a NaN loss
+  std::set<std::pair<int64_t, int64_t>> inf_grad_at;  // (epoch, index) whose backward yields inf gradients
   std::vector<double> scripted_val;              // val/loss per evaluation (last repeats)
   int evaluations = 0, saves = 0, fail_save_number = 0;
 

@@ -106,6 +106,18 @@ TEST(TrainingArguments, IgnoredHFKeyWarnsOnce) {
   EXPECT_EQ(err.find(expected, err.find(expected) + 1), std::string::npos) << "warned twice: " << err;
 }
 
+TEST(TrainingArguments, Fp16KeysOfHFAreAccepted) {
+  // fp16 turns on dynamic loss scaling; HF's apex/backend knobs are accepted and ignored.
+  ::testing::internal::CaptureStderr();
+  auto a = parse("train: {fp16: true, fp16_opt_level: O1, half_precision_backend: auto, fp16_backend: auto, fp16_full_eval: false}\n");
+  std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_TRUE(a.fp16);
+  EXPECT_FALSE(a.bf16);
+  EXPECT_NE(err.find("train.fp16_opt_level is accepted for HF compatibility and ignored"), std::string::npos) << err;
+  EXPECT_EQ(err.find("train.fp16 is"), std::string::npos) << err;
+  EXPECT_NE(error_of("train: {fp16: true, bf16: true}\n").find("bf16 and fp16 are both true"), std::string::npos);
+}
+
 TEST(TrainingArguments, UnknownKeyIsAnErrorWithDidYouMean) {
   std::string e = error_of("train:\n  learnig_rate: 0.1\n");
   EXPECT_NE(e.find("train.learnig_rate: unknown key"), std::string::npos) << e;
