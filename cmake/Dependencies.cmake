@@ -41,19 +41,15 @@ function(ragforge_find_c_library target pc_name header lib)
 endfunction()
 ragforge_find_c_library(RE2 re2 re2/re2.h re2)
 ragforge_find_c_library(LIBYAML yaml-0.1 yaml.h yaml)
-# The config engine's parsers. Shared libraries link them shared; an
-# executable with the RAGFORGE_STATIC_PARSERS property (cmake/FastStart.cmake)
-# links their static archives, which are not position independent.
-find_library(RAGFORGE_RE2_ARCHIVE libre2.a)
+# The config engine's YAML parser. Shared libraries link it shared; an
+# executable with the RAGFORGE_STATIC_YAML property (cmake/FastStart.cmake)
+# links the static archive, which is not position independent.
 find_library(RAGFORGE_LIBYAML_ARCHIVE libyaml.a)
-set(_static_parsers "$<BOOL:$<TARGET_PROPERTY:RAGFORGE_STATIC_PARSERS>>")
-add_library(ragforge_c_parsers INTERFACE)
-target_link_libraries(ragforge_c_parsers INTERFACE
-  "$<$<NOT:${_static_parsers}>:PkgConfig::RE2>" "$<$<NOT:${_static_parsers}>:PkgConfig::LIBYAML>"
-  "$<${_static_parsers}:${RAGFORGE_RE2_ARCHIVE}>" "$<${_static_parsers}:${RAGFORGE_LIBYAML_ARCHIVE}>"
-  "$<${_static_parsers}:Threads::Threads>")
-target_include_directories(ragforge_c_parsers SYSTEM INTERFACE
-  $<TARGET_PROPERTY:PkgConfig::RE2,INTERFACE_INCLUDE_DIRECTORIES>
+set(_static_yaml "$<BOOL:$<TARGET_PROPERTY:RAGFORGE_STATIC_YAML>>")
+add_library(ragforge_yaml INTERFACE)
+target_link_libraries(ragforge_yaml INTERFACE
+  "$<$<NOT:${_static_yaml}>:PkgConfig::LIBYAML>" "$<${_static_yaml}:${RAGFORGE_LIBYAML_ARCHIVE}>")
+target_include_directories(ragforge_yaml SYSTEM INTERFACE
   $<TARGET_PROPERTY:PkgConfig::LIBYAML,INTERFACE_INCLUDE_DIRECTORIES>)
 # ICU: Unicode normalization (NFC/NFKC) and character properties for tokenizers.
 ragforge_find_c_library(ICU icu-uc unicode/utypes.h icuuc)

@@ -18,13 +18,12 @@ function(ragforge_fast_start target)
   if(RAGFORGE_SANITIZE OR RAGFORGE_FUZZ)
     return()  # the sanitizers need their shared runtimes
   endif()
-  if(NOT RAGFORGE_LIBC_ARCHIVE OR NOT RAGFORGE_LIBSTDCXX_ARCHIVE OR NOT RAGFORGE_RE2_ARCHIVE
-     OR NOT RAGFORGE_LIBYAML_ARCHIVE)
-    message(STATUS "ragforge: static archives missing (libc.a, libstdc++.a, libre2.a or libyaml.a); "
+  if(NOT RAGFORGE_LIBC_ARCHIVE OR NOT RAGFORGE_LIBSTDCXX_ARCHIVE OR NOT RAGFORGE_LIBYAML_ARCHIVE)
+    message(STATUS "ragforge: static archives missing (libc.a, libstdc++.a or libyaml.a); "
                    "${target} links dynamically and starts slower")
     return()
   endif()
-  set_target_properties(${target} PROPERTIES POSITION_INDEPENDENT_CODE OFF RAGFORGE_STATIC_PARSERS ON)
+  set_target_properties(${target} PROPERTIES POSITION_INDEPENDENT_CODE OFF RAGFORGE_STATIC_YAML ON)
   target_link_options(${target} PRIVATE -static)
   target_compile_definitions(${target} PRIVATE RAGFORGE_HEAP_ON_HUGE_PAGE=1)  # front/heap_on_huge_page.cpp
 endfunction()

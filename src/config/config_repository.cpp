@@ -35,26 +35,6 @@ std::string strip_yaml(const std::string& p) {
   return p;
 }
 
-bool source_has_config(const ConfigSource& s, const std::string& config_path) {
-  if (is_builtin(s)) return hydra_builtin_configs().count(config_path) > 0;
-  if (s.scheme() != "file") return false;
-  std::error_code ec;
-  return fs::is_regular_file(fs::path(s.path_without_scheme()) / (config_path + ".yaml"), ec);
-}
-
-bool source_has_group(const ConfigSource& s, const std::string& group) {
-  if (is_builtin(s)) {
-    if (group == "hydra/callbacks") return true;  // exists, with no options
-    const std::string prefix = group + "/";
-    for (const auto& [path, text] : hydra_builtin_configs())
-      if (path.rfind(prefix, 0) == 0) return true;
-    return false;
-  }
-  if (s.scheme() != "file") return false;
-  std::error_code ec;
-  return fs::is_directory(fs::path(s.path_without_scheme()) / group, ec);
-}
-
 std::string read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   if (!in) throw Error("cannot read config file '" + p.string() + "'");
@@ -66,6 +46,53 @@ std::string read_file(const fs::path& p) {
 }  // namespace
 
 ConfigRepository::ConfigRepository(std::vector<ConfigSource> sources) : sources_(std::move(sources)) {}
+
+const ConfigRepository::Folder& ConfigRepository::folder(const std::string& path) const {
+  auto [it, inserted] = folders_.try_emplace(path);
+  if (!inserted) return it->second;
+  Folder& f = it->second;
+  std::error_code ec;
+  fs::directory_iterator entries(path, ec);
+  if (ec) return f;
+  f.exists = true;
+  for (const auto& entry : entries) {
+    const auto& p = entry.path();
+    if (entry.is_directory(ec)) f.subfolders.insert(p.filename().string());
+    else if (entry.is_regular_file(ec) && p.extension() == ".yaml") f.yaml_stems.insert(p.stem().string());
+  }
+  return f;
+}
+
+namespace {
+// "a/b/c" -> {"a/b", "c"}; "c" -> {"", "c"}.
+std::pair<std::string, std::string> split_last(const std::string& path) {
+  auto slash = path.rfind('/');
+  if (slash == std::string::npos) return {"", path};
+  return {path.substr(0, slash), path.substr(slash + 1)};
+}
+std::string join(const std::string& root, const std::string& rel) { return rel.empty() ? root : root + "/" + rel; }
+}  // namespace
+
+bool ConfigRepository::source_has_config(const ConfigSource& s, const std::string& config_path) const {
+  if (is_builtin(s)) return hydra_builtin_configs().count(config_path) > 0;
+  if (s.scheme() != "file") return false;
+  const auto [dir, name] = split_last(config_path);
+  return folder(join(s.path_without_scheme(), dir)).yaml_stems.count(name) > 0;
+}
+
+bool ConfigRepository::source_has_group(const ConfigSource& s, const std::string& group) const {
+  if (is_builtin(s)) {
+    if (group == "hydra/callbacks") return true;  // exists, with no options
+    const std::string prefix = group + "/";
+    for (const auto& [path, text] : hydra_builtin_configs())
+      if (path.rfind(prefix, 0) == 0) return true;
+    return false;
+  }
+  if (s.scheme() != "file") return false;
+  if (group.empty()) return folder(s.path_without_scheme()).exists;
+  const auto [parent, name] = split_last(group);
+  return folder(join(s.path_without_scheme(), parent)).subfolders.count(name) > 0;
+}
 
 bool ConfigRepository::config_exists(const std::string& config_path) const {
   std::string p = strip_yaml(config_path);
@@ -91,11 +118,8 @@ std::vector<std::string> ConfigRepository::group_options(const std::string& grou
           names.insert(path.substr(prefix.size()));
       continue;
     }
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(fs::path(s.path_without_scheme()) / group, ec)) {
-      const auto& p = entry.path();
-      if (entry.is_regular_file(ec) && p.extension() == ".yaml") names.insert(p.stem().string());
-    }
+    const auto& stems = folder(join(s.path_without_scheme(), group)).yaml_stems;
+    names.insert(stems.begin(), stems.end());
   }
   return {names.begin(), names.end()};
 }
@@ -114,9 +138,8 @@ std::vector<std::string> ConfigRepository::subgroups(const std::string& group) c
       continue;
     }
     if (s.scheme() != "file") continue;
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(fs::path(s.path_without_scheme()) / group, ec))
-      if (entry.is_directory(ec)) names.insert(entry.path().filename().string());
+    const auto& sub = folder(join(s.path_without_scheme(), group)).subfolders;
+    names.insert(sub.begin(), sub.end());
   }
   return {names.begin(), names.end()};
 }

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -47,7 +48,18 @@ class ConfigRepository {
   const std::vector<ConfigSource>& sources() const { return sources_; }
 
  private:
+  // One folder of a `file://` source, read once: every lookup asks the same
+  // few folders many times (8 stats per group folder for `train --help`).
+  struct Folder {
+    bool exists = false;
+    std::set<std::string> yaml_stems, subfolders;
+  };
+  const Folder& folder(const std::string& path) const;
+  bool source_has_config(const ConfigSource& s, const std::string& config_path) const;
+  bool source_has_group(const ConfigSource& s, const std::string& group) const;
+
   std::vector<ConfigSource> sources_;
+  mutable std::map<std::string, Folder> folders_;
   std::map<std::string, std::unique_ptr<LoadedConfig>> cache_;
   std::map<std::string, bool> missing_;
 };

@@ -1,71 +1,23 @@
 #include "config/yaml_scalar.h"
 
-#include <re2/re2.h>
-
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
 #include <string>
 #include <vector>
 
+#include "config/yaml11_patterns.h"
 #include "core/utf8.h"
 
 namespace ragforge::config {
 
 namespace {
 
-// Python's `re` `$` also matches just before a final "\n"; RE2's does not.
-bool py_fullmatch(std::string_view v, const RE2& re) {
-  if (RE2::FullMatch(re2::StringPiece(v.data(), v.size()), re)) return true;
-  if (!v.empty() && v.back() == '\n') {
-    v.remove_suffix(1);
-    return RE2::FullMatch(re2::StringPiece(v.data(), v.size()), re);
-  }
-  return false;
-}
-
-const RE2& re_bool() {
-  static const RE2 re("yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF");
-  return re;
-}
-// PyYAML 6.0 resolver.py float rule.
-const RE2& re_float_yaml11() {
-  static const RE2 re(
-      R"([-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?)"
-      R"(|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?)"
-      R"(|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*)"
-      R"(|[-+]?\.(?:inf|Inf|INF))"
-      R"(|\.(?:nan|NaN|NAN))");
-  return re;
-}
-// OmegaConf 2.3 _utils.get_yaml_loader's extra float rule.
-const RE2& re_float_omegaconf() {
-  static const RE2 re(
-      R"([-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?)"
-      R"(|[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+))"
-      R"(|\.[0-9_]+(?:[eE][-+][0-9]+)?)"
-      R"(|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*)"
-      R"(|[-+]?\.(?:inf|Inf|INF))"
-      R"(|\.(?:nan|NaN|NAN))");
-  return re;
-}
-const RE2& re_int() {
-  static const RE2 re(
-      R"([-+]?0b[0-1_]+)"
-      R"(|[-+]?0[0-7_]+)"
-      R"(|[-+]?(?:0|[1-9][0-9_]*))"
-      R"(|[-+]?0x[0-9a-fA-F_]+)"
-      R"(|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)");
-  return re;
-}
-const RE2& re_timestamp() {
-  static const RE2 re(
-      R"([0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9])"
-      R"(|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?)"
-      R"((?:[Tt]|[ \t]+)[0-9][0-9]?)"
-      R"(:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?)"
-      R"((?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)");
-  return re;
+// Python's `re` `$` also matches just before a final "\n".
+bool py_fullmatch(std::string_view v, bool (*matches)(std::string_view)) {
+  if (matches(v)) return true;
+  return !v.empty() && v.back() == '\n' && matches(v.substr(0, v.size() - 1));
 }
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -88,7 +40,13 @@ std::string python_number_text(std::string_view s) {
                                      0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200a,
                                      0x2028, 0x2029, 0x202f, 0x205f, 0x3000};
   std::string out;
-  for (char32_t c : decode_utf8_lossless(s)) {
+  const bool ascii = std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  if (ascii) {  // the common case: no decoding, only the ASCII spaces change
+    out.assign(s);
+    for (char& c : out)
+      if ((c >= 0x9 && c <= 0xd) || (c >= 0x1c && c <= 0x1f)) c = ' ';
+  }
+  for (char32_t c : ascii ? std::u32string() : decode_utf8_lossless(s)) {
     char mapped = '?';
     if (c < 0x80) mapped = static_cast<char>(c);
     for (char32_t sp : kSpaces)
@@ -188,17 +146,17 @@ YamlTag resolve_plain_scalar(std::string_view v, YamlResolver resolver) {
   // yaml; OmegaConf's float rule comes last.
   const char c = v[0];
   const auto in = [c](const char* set) { return std::string_view(set).find(c) != std::string_view::npos; };
-  if (in("yYnNtTfFoO") && py_fullmatch(v, re_bool())) return YamlTag::Bool;
-  if (in("-+0123456789.") && py_fullmatch(v, re_float_yaml11())) return YamlTag::Float;
-  if (in("-+0123456789") && py_fullmatch(v, re_int())) return YamlTag::Int;
+  if (in("yYnNtTfFoO") && py_fullmatch(v, yaml11::is_bool)) return YamlTag::Bool;
+  if (in("-+0123456789.") && py_fullmatch(v, yaml11::is_float)) return YamlTag::Float;
+  if (in("-+0123456789") && py_fullmatch(v, yaml11::is_int)) return YamlTag::Int;
   if (c == '<' && (v == "<<" || v == "<<\n")) return YamlTag::Merge;
   if (in("~nN") && (v == "~" || v == "null" || v == "Null" || v == "NULL" || v == "~\n" ||
                     v == "null\n" || v == "Null\n" || v == "NULL\n"))
     return YamlTag::Null;
-  if (!loader && in("0123456789") && py_fullmatch(v, re_timestamp())) return YamlTag::Timestamp;
+  if (!loader && in("0123456789") && py_fullmatch(v, yaml11::is_timestamp)) return YamlTag::Timestamp;
   if (c == '=' && (v == "=" || v == "=\n")) return YamlTag::Value;
   if (in("!&*") && (v.size() == 1 || (v.size() == 2 && v[1] == '\n'))) return YamlTag::Yaml;
-  if (loader && in("-+0123456789.") && py_fullmatch(v, re_float_omegaconf())) return YamlTag::Float;
+  if (loader && in("-+0123456789.") && py_fullmatch(v, yaml11::is_omegaconf_float)) return YamlTag::Float;
   return YamlTag::Str;
 }
 
