@@ -13,7 +13,8 @@
 # Times come from build/bin/bench_process (posix_spawn + wait, from a small
 # process): a shell's own fork adds ~1.5 ms to every run on this VM. Without
 # it, bash's $EPOCHREALTIME around each run is the fallback.
-# 3. `train --help` and `train --cfg job` (issue 6: <= 5 ms each).
+# 3. `train --help`, `train --cfg job` and two config errors, a bad value
+#    and a missing config group option (issue 6: <= 5 ms each).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -62,10 +63,15 @@ sweep_ms=$(median_ms 20 "$bin" compose -cd "$cfg_dir" -cn train -m --dry-run 'se
 
 train_help_ms=$(median_ms 200 "$(dirname "$bin")/train" --help)
 train_cfg_ms=$(median_ms 200 "$(dirname "$bin")/train" --cfg job)
+if [[ -x "$timer" ]]; then
+  bad_value_ms=$("$timer" --status 1 200 "$(dirname "$bin")/train" train.learning_rate=abc | cut -d' ' -f1)
+  bad_group_ms=$("$timer" --status 1 200 "$(dirname "$bin")/train" model=nope | cut -d' ' -f1)
+fi
 
 [[ -x "$timer" ]] && how="posix_spawn from bench_process" || how="bash \$EPOCHREALTIME (no bench_process)"
 echo "timer: $how"
 echo "process baseline: /bin/true ${baseline_ms} ms; ragforge start-up (compose --version) ${startup_ms} ms (medians of 200)"
 echo "compose --cfg job --resolve (llm_sft/train): median ${compose_ms} ms over 200 runs (target <= 3 ms; Python Hydra ~380 ms)"
 echo "train --help: ${train_help_ms} ms; train --cfg job: ${train_cfg_ms} ms (medians of 200; target <= 5 ms)"
+[[ -n "${bad_value_ms:-}" ]] && echo "config errors: train train.learning_rate=abc ${bad_value_ms} ms; train model=nope ${bad_group_ms} ms (medians of 200; target <= 5 ms)"
 echo "1,000-job sweep expansion (-m --dry-run seed=range(1000)): median ${sweep_ms} ms over 20 runs (target <= 100 ms)"

@@ -25,7 +25,9 @@ namespace {
 
 using config::app::JobContext;
 
-int train_task(const JobContext& job) {
+// Everything that can be checked without LibTorch, before the run directory
+// exists: a typo costs milliseconds and leaves nothing behind.
+int check_training_config(const JobContext& job) {
   try {
     const config::ConfigView root(job.config(), job.unresolved_config());
     settings::parse_rag_fit_config(root);
@@ -34,6 +36,10 @@ int train_task(const JobContext& job) {
     std::cerr << "Error in the training config: " << e.what() << "\n";
     return 1;
   }
+  return 0;
+}
+
+int train_task(const JobContext& job) {
   return run_job("train", config::to_yaml(job.config()), job.output_dir());
 }
 
@@ -48,6 +54,7 @@ const HydraAppRegistration kTrain(
       spec.prog = "train";
       spec.plugin_config_dirs = {configs_dir()};
       spec.before_sweep = sweep_handoff();
+      spec.check_job = check_training_config;
       return config::app::run_hydra_app(spec, args, train_task);
     });
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <set>
 #include <sstream>
 
@@ -144,6 +145,55 @@ std::vector<std::string> ConfigRepository::subgroups(const std::string& group) c
   return {names.begin(), names.end()};
 }
 
+namespace {
+
+std::shared_ptr<const LoadedConfig> parse_config(const std::string& config_path, const std::string& file,
+                                                 const std::string& text) {
+  auto loaded = std::make_shared<LoadedConfig>();
+  loaded->config_path = config_path;
+  loaded->file = file;
+  auto header = read_header_directives(text);
+  if (auto it = header.find("package"); it != header.end()) loaded->package_header = it->second;
+  loaded->content = load_yaml_string(text, loaded->file);
+  if (loaded->content.is_null()) loaded->content = Node::dict();
+  if (loaded->content.is_dict()) {
+    if (const Node* defaults = loaded->content.find("defaults")) {
+      Node d = *defaults;
+      loaded->content.erase("defaults");
+      if (!d.is_list())
+        throw Error("Invalid defaults list in '" + config_path + "', defaults must be a list (got " +
+                    (d.is_dict() ? std::string("mapping") : std::string(d.type_name())) + ")");
+      loaded->defaults = parse_defaults_list(config_path, d);
+    }
+  }
+  return loaded;
+}
+
+}  // namespace
+
+// A process composes the same files several times (Hydra's mode probe, the
+// search-path probe, each sweep job), and parsing is most of a compose's
+// work. A parse is a pure function of (config path, file, text), so it is
+// shared while the file's text is unchanged.
+std::shared_ptr<const LoadedConfig> ConfigRepository::parsed_config(const std::string& config_path,
+                                                                    const std::string& file, const std::string& text) {
+  struct Entry {
+    std::string text;
+    std::shared_ptr<const LoadedConfig> parsed;
+  };
+  static std::mutex mutex;
+  static std::map<std::string, Entry> parsed;
+  const std::string key = file + '\n' + config_path;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (auto it = parsed.find(key); it != parsed.end() && it->second.text == text) return it->second.parsed;
+  }
+  auto result = parse_config(config_path, file, text);  // throws on bad YAML: nothing is kept
+  std::lock_guard<std::mutex> lock(mutex);
+  parsed[key] = Entry{text, result};
+  return result;
+}
+
 const LoadedConfig* ConfigRepository::load(const std::string& config_path_in) {
   const std::string config_path = strip_yaml(config_path_in);
   if (auto it = cache_.find(config_path); it != cache_.end()) return it->second.get();
@@ -151,30 +201,15 @@ const LoadedConfig* ConfigRepository::load(const std::string& config_path_in) {
 
   for (const auto& s : sources_) {
     if (!source_has_config(s, config_path)) continue;
-    auto loaded = std::make_unique<LoadedConfig>();
-    loaded->config_path = config_path;
-    std::string text;
+    std::string file, text;
     if (is_builtin(s)) {
+      file = "pkg://hydra.conf/" + config_path + ".yaml";
       text = hydra_builtin_configs().at(config_path);
-      loaded->file = "pkg://hydra.conf/" + config_path + ".yaml";
     } else {
-      loaded->file = (fs::path(s.path_without_scheme()) / (config_path + ".yaml")).string();
-      text = read_file(loaded->file);
+      file = (fs::path(s.path_without_scheme()) / (config_path + ".yaml")).string();
+      text = read_file(file);
     }
-    auto header = read_header_directives(text);
-    if (auto it = header.find("package"); it != header.end()) loaded->package_header = it->second;
-    loaded->content = load_yaml_string(text, loaded->file);
-    if (loaded->content.is_null()) loaded->content = Node::dict();
-    if (loaded->content.is_dict()) {
-      if (const Node* defaults = loaded->content.find("defaults")) {
-        Node d = *defaults;
-        loaded->content.erase("defaults");
-        if (!d.is_list())
-          throw Error("Invalid defaults list in '" + config_path + "', defaults must be a list (got " +
-                      (d.is_dict() ? std::string("mapping") : std::string(d.type_name())) + ")");
-        loaded->defaults = parse_defaults_list(config_path, d);
-      }
-    }
+    std::shared_ptr<const LoadedConfig> loaded = parsed_config(config_path, file, text);
     const LoadedConfig* result = loaded.get();
     cache_[config_path] = std::move(loaded);
     return result;

@@ -60,7 +60,9 @@ class ConfigRepository {
 
   std::vector<ConfigSource> sources_;
   mutable std::map<std::string, Folder> folders_;
-  std::map<std::string, std::unique_ptr<LoadedConfig>> cache_;
+  static std::shared_ptr<const LoadedConfig> parsed_config(const std::string& config_path, const std::string& file,
+                                                           const std::string& text);
+  std::map<std::string, std::shared_ptr<const LoadedConfig>> cache_;
   std::map<std::string, bool> missing_;
 };
 

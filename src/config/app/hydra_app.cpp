@@ -243,6 +243,14 @@ int run_job(const AppContext& app, Node cfg, const JobSpec& spec, const TaskFn& 
   hydra_cfg.set("hydra", hydra);
   const Node* task_overrides = hydra.at_path("overrides.task");
   std::vector<std::string> overrides = strings_of(task_overrides);
+  const Node* name = hydra.at_path("job.name");
+  const std::string job_name = name && name->is_string() ? name->as_string() : app.spec.name;
+
+  if (app.spec.check_job) {
+    EnvOverride env(resolve_value(cfg, "hydra.job.env_set", opts));
+    const JobContext preview(task_cfg, hydra, abs_output_dir, spec.num, overrides, job_name);
+    if (const int status = app.spec.check_job(preview); status != 0) return status;
+  }
 
   make_dirs(output_dir);
 
@@ -276,8 +284,6 @@ int run_job(const AppContext& app, Node cfg, const JobSpec& spec, const TaskFn& 
     write_file_atomic(join_path(hydra_output, "overrides.yaml"), to_yaml(task_overrides ? *task_overrides : Node::list()));
   }
 
-  const Node* name = hydra.at_path("job.name");
-  std::string job_name = name && name->is_string() ? name->as_string() : app.spec.name;
   int status = 0;
   {
     EnvOverride env(resolve_value(cfg, "hydra.job.env_set", opts));

@@ -40,6 +40,8 @@
 
 namespace ragforge::config::app {
 
+class JobContext;
+
 struct HydraAppSpec {
   std::string name;                 // the job name (Hydra: the script's file stem)
   std::string config_dir;           // the app's installed configs folder; "" for none
@@ -54,6 +56,11 @@ struct HydraAppSpec {
   // replace the process (the static `ragforge` front hands sweeps over to
   // ragforge-full this way; cli/job_launcher.h).
   std::function<void()> before_sweep;
+  // Called for each job before its output directory is created: an app can
+  // reject a bad config without leaving an empty run directory behind (Hydra
+  // creates it first). A non-zero return ends the job with that exit code;
+  // the check has already said why.
+  std::function<int(const JobContext&)> check_job;
 };
 
 // What a task sees of its job.
