@@ -13,11 +13,13 @@
 #include <filesystem>
 #include <functional>
 #include <set>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "io/safetensors.h"
 #include "model/loss.h"
+#include "settings/training_arguments.h"
 #include "train/recipe.h"
 
 namespace ragforge::testing {
@@ -172,5 +174,21 @@ class ToyRecipe : public train::Recipe {
   ToyLM model_{nullptr};
   torch::Tensor ids_, labels_;  // [rows, T]
 };
+
+// Training arguments for loop tests: no saving, no progress bar, one log line
+// per step, linear schedule with one warm-up step.
+inline settings::TrainingArguments quiet_args(const std::string& output_dir) {
+  settings::TrainingArguments a;
+  a.output_dir = output_dir;
+  a.learning_rate = 1e-2;
+  a.logging_steps = 1;
+  a.save_strategy = "no";
+  a.progress = "none";
+  a.signal_grace_s = 0;
+  a.lr_scheduler_type = "linear";
+  a.warmup_steps = 1;
+  a.weight_decay = 0.01;
+  return a;
+}
 
 }  // namespace ragforge::testing

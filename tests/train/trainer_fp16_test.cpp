@@ -22,17 +22,8 @@ using testing::ToyOptions;
 using testing::ToyRecipe;
 
 settings::TrainingArguments fp16_args(const std::string& output_dir, int64_t max_steps) {
-  settings::TrainingArguments a;
-  a.output_dir = output_dir;
+  settings::TrainingArguments a = testing::quiet_args(output_dir);
   a.fp16 = true;
-  a.learning_rate = 1e-2;
-  a.logging_steps = 1;
-  a.save_strategy = "no";
-  a.progress = "none";
-  a.signal_grace_s = 0;
-  a.lr_scheduler_type = "linear";
-  a.warmup_steps = 1;
-  a.weight_decay = 0.01;
   a.max_steps = max_steps;
   return a;
 }

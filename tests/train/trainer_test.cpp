@@ -22,20 +22,7 @@ namespace {
 namespace fs = std::filesystem;
 using testing::ToyOptions;
 using testing::ToyRecipe;
-
-settings::TrainingArguments quiet_args(const std::string& output_dir) {
-  settings::TrainingArguments a;
-  a.output_dir = output_dir;
-  a.learning_rate = 1e-2;
-  a.logging_steps = 1;
-  a.save_strategy = "no";
-  a.progress = "none";
-  a.signal_grace_s = 0;
-  a.lr_scheduler_type = "linear";
-  a.warmup_steps = 1;
-  a.weight_decay = 0.01;
-  return a;
-}
+using testing::quiet_args;
 
 train::TrainResult run(ToyRecipe& recipe, const settings::TrainingArguments& args) {
   train::TrainerContext ctx;
