@@ -2,8 +2,8 @@
 #include <memory>
 #include <string>
 
-#include "full/command_registry.h"
 #include "cli/job_launcher.h"
+#include "full/command_registry.h"
 
 namespace ragforge::full {
 namespace {

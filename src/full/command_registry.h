@@ -7,8 +7,8 @@
 //     return [opts] { return run_tokenize(*opts); };   // runs when chosen
 //   });
 //
-// They live in libragforge_tools.so, which the `ragforge` executable loads only
-// when one of them is asked for (tools/tools_abi.h).
+// They live in ragforge-full, which the static `ragforge` front execs when one
+// of them is asked for (cli/job_launcher.h).
 #pragma once
 #include <CLI/CLI.hpp>
 

@@ -3,8 +3,8 @@
 // with --grads, gradients (runtime/logits_job.cpp does the work).
 #include <memory>
 
-#include "full/command_registry.h"
 #include "cli/job_launcher.h"
+#include "full/command_registry.h"
 #include "config/node.h"
 #include "config/yaml_emit.h"
 

@@ -1,6 +1,6 @@
 // `ragforge smoke`: a LibTorch self-check (see runtime/smoke_job.cpp).
-#include "full/command_registry.h"
 #include "cli/job_launcher.h"
+#include "full/command_registry.h"
 
 namespace ragforge::full {
 namespace {
