@@ -4,9 +4,9 @@
 #include <memory>
 
 #include "cli/job_launcher.h"
-#include "full/command_registry.h"
 #include "config/node.h"
 #include "config/yaml_emit.h"
+#include "full/command_registry.h"
 
 namespace ragforge::full {
 namespace {
