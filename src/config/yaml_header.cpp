@@ -11,8 +11,13 @@
 namespace ragforge::config {
 
 std::map<std::string, std::string> read_header_directives(std::string_view text) {
-  // Hydra reads only the first 512 characters for the header.
-  std::u32string chars = decode_utf8_lossless(text);
+  // Hydra reads only the first 512 characters for the header: at most 2048
+  // bytes. Most configs have none, which the first non-blank byte shows.
+  const size_t first = text.find_first_not_of(" \t\n\r\v\f");
+  if (first == std::string_view::npos) return {};
+  const unsigned char lead = static_cast<unsigned char>(text[first]);
+  if (lead < 0x80 && lead != '#' && !(lead >= 0x1C && lead <= 0x1F)) return {};
+  std::u32string chars = decode_utf8_lossless(text.substr(0, 2048));
   if (chars.size() > 512) chars.resize(512);
   const auto is_space = [](char32_t c) {
     return c == ' ' || (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x1F) || c == 0x85 || c == 0xA0 ||

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -183,7 +184,14 @@ class Builder {
     const char* kind = "scalar";
   };
 
-  std::string origin(const YamlMark& m) const { return source_ + ":" + std::to_string(m.line + 1); }
+  std::string origin(const YamlMark& m) const {
+    char line[24] = ":";
+    const char* end = std::to_chars(line + 1, line + sizeof line, m.line + 1).ptr;
+    std::string out;
+    out.reserve(source_.size() + (end - line));
+    out.append(source_).append(line, static_cast<size_t>(end - line));
+    return out;
+  }
   bool in_key_position() const { return !stack_.empty() && stack_.back().is_map && !stack_.back().have_key; }
 
   void check_new_anchor(const std::string& name, const YamlMark& mark) {
@@ -223,63 +231,79 @@ class Builder {
     fail_at(source_, mark, "could not determine a constructor for the tag '" + tag + "'");
   }
 
+  // The standard tag a scalar constructs as: an explicit `!!name`, or the
+  // resolver's choice for an untagged (or `!`) plain scalar; Str otherwise.
+  static std::optional<YamlTag> standard_tag(std::string_view tag, bool explicit_tag, std::string_view value,
+                                             bool plain_implicit) {
+    if (tag == "!" || !explicit_tag) {
+      if (!plain_implicit) return YamlTag::Str;
+      const YamlTag t = resolve_plain_scalar(value, YamlResolver::OmegaConfLoader);
+      return t == YamlTag::Timestamp ? YamlTag::Str : t;  // OmegaConf drops the timestamp resolver
+    }
+    const std::string_view prefix = kYamlTagPrefix;
+    if (tag.substr(0, prefix.size()) != prefix) return std::nullopt;
+    const std::string_view name = tag.substr(prefix.size());
+    static constexpr std::pair<std::string_view, YamlTag> kNames[] = {
+        {"str", YamlTag::Str},     {"int", YamlTag::Int},     {"float", YamlTag::Float}, {"bool", YamlTag::Bool},
+        {"null", YamlTag::Null},   {"merge", YamlTag::Merge}, {"value", YamlTag::Value}, {"yaml", YamlTag::Yaml},
+        {"timestamp", YamlTag::Timestamp}};
+    for (const auto& [n, t] : kNames)
+      if (name == n) return t;
+    return std::nullopt;
+  }
+
   void scalar(const YamlMark& mark, const std::string& anchor, const std::string& tag, bool explicit_tag,
               const std::string& value, bool plain_implicit) {
     check_new_anchor(anchor, mark);
     Node n;
     PendingKey::Kind kind = PendingKey::Kind::Scalar;
     bool str_tagged = false;
-    std::string resolved_tag = tag;
-    if (tag == "!" || !explicit_tag) {
-      // Composer: an untagged (or `!`) scalar gets its tag from the resolver
-      // when plain_implicit, else it is a str.
-      resolved_tag = std::string(kYamlTagPrefix) + "str";
-      if (plain_implicit) {
-        switch (resolve_plain_scalar(value, YamlResolver::OmegaConfLoader)) {
-          case YamlTag::Null: resolved_tag = std::string(kYamlTagPrefix) + "null"; break;
-          case YamlTag::Bool: resolved_tag = std::string(kYamlTagPrefix) + "bool"; break;
-          case YamlTag::Int: resolved_tag = std::string(kYamlTagPrefix) + "int"; break;
-          case YamlTag::Float: resolved_tag = std::string(kYamlTagPrefix) + "float"; break;
-          case YamlTag::Merge: resolved_tag = std::string(kYamlTagPrefix) + "merge"; break;
-          case YamlTag::Value: resolved_tag = std::string(kYamlTagPrefix) + "value"; break;
-          case YamlTag::Yaml: resolved_tag = std::string(kYamlTagPrefix) + "yaml"; break;
-          case YamlTag::Str:
-          case YamlTag::Timestamp: break;  // OmegaConf drops the timestamp resolver
-        }
+    const std::optional<YamlTag> standard = standard_tag(tag, explicit_tag, value, plain_implicit);
+    switch (standard.value_or(YamlTag::Timestamp)) {
+      case YamlTag::Str:
+        n = Node::string(value);
+        str_tagged = true;
+        break;
+      case YamlTag::Int: n = make_int(value, mark); break;
+      case YamlTag::Float: n = make_float(value, mark); break;
+      case YamlTag::Bool: {
+        const auto b = construct_yaml_bool(value);
+        if (!b) fail_at(source_, mark, "invalid bool '" + clip(value) + "'");
+        n = Node::boolean(*b);
+        break;
       }
-    }
-    const std::string prefix = kYamlTagPrefix;
-    const std::string name = resolved_tag.rfind(prefix, 0) == 0 ? resolved_tag.substr(prefix.size()) : "";
-    if (name == "str") {
-      n = Node::string(value);
-      str_tagged = true;
-    } else if (name == "int") {
-      n = make_int(value, mark);
-    } else if (name == "float") {
-      n = make_float(value, mark);
-    } else if (name == "bool") {
-      const auto b = construct_yaml_bool(value);
-      if (!b) fail_at(source_, mark, "invalid bool '" + clip(value) + "'");
-      n = Node::boolean(*b);
-    } else if (name == "null") {
-      kind = PendingKey::Kind::Null;
-    } else if (name == "merge") {
-      kind = PendingKey::Kind::Merge;
-      n = Node::string(value);
-    } else if (name == "value" && in_key_position()) {
-      // flatten_mapping retags a `=` key as a string; elsewhere it has no
-      // constructor.
-      n = Node::string(value);
-    } else {
-      no_constructor(resolved_tag, mark);
+      case YamlTag::Null: kind = PendingKey::Kind::Null; break;
+      case YamlTag::Merge:
+        kind = PendingKey::Kind::Merge;
+        n = Node::string(value);
+        break;
+      case YamlTag::Value:
+        // flatten_mapping retags a `=` key as a string; elsewhere it has no
+        // constructor.
+        if (in_key_position()) {
+          n = Node::string(value);
+          break;
+        }
+        [[fallthrough]];
+      case YamlTag::Yaml:
+      case YamlTag::Timestamp: {
+        const YamlTag t = standard.value_or(YamlTag::Timestamp);
+        no_constructor(!standard ? tag
+                       : t == YamlTag::Value ? std::string(kYamlTagPrefix) + "value"
+                       : t == YamlTag::Yaml  ? std::string(kYamlTagPrefix) + "yaml"
+                                             : std::string(kYamlTagPrefix) + "timestamp",
+                       mark);
+      }
     }
     n.origin = origin(mark);
 
     PendingKey k;
     k.kind = kind;
-    k.raw = value;
     k.str_tagged = str_tagged;
-    if (kind == PendingKey::Kind::Scalar) {
+    // Only a mapping key, or an anchored scalar that an alias may make one,
+    // reads as a key.
+    if (kind == PendingKey::Kind::Scalar && (in_key_position() || !anchor.empty())) {
+      k.raw = value;
       switch (n.type()) {
         case Node::Type::String: k.key = Key(n.as_string()); break;
         case Node::Type::Int: k.key = Key::of_int(n.as_int()); break;
@@ -376,6 +400,7 @@ class Builder {
   // OmegaConf's duplicate check, then PyYAML's merge-key flattening and
   // dict construction (later values win, a key keeps its first position).
   void build_mapping(Frame& f) {
+    if (build_small_str_mapping(f)) return;
     std::unordered_set<std::string> seen;
     for (const auto& p : f.pairs) {
       if (p.key.kind != PendingKey::Kind::Scalar || !p.key.str_tagged) continue;
@@ -425,6 +450,26 @@ class Builder {
     }
   }
 
+  // The common case without hashing: a few string keys and no merge key.
+  // A str key's identity is its text, so once no text repeats, every pair
+  // becomes an entry in order.
+  bool build_small_str_mapping(Frame& f) {
+    constexpr size_t kSmall = 32;
+    if (f.pairs.size() > kSmall) return false;
+    for (const auto& p : f.pairs)
+      if (p.key.kind != PendingKey::Kind::Scalar || !p.key.str_tagged || p.key.key.type != Key::Type::String)
+        return false;
+    for (size_t i = 0; i < f.pairs.size(); ++i)
+      for (size_t j = 0; j < i; ++j)
+        if (f.pairs[j].key.raw == f.pairs[i].key.raw)
+          fail_at(source_, f.pairs[i].key.mark, "found duplicate key " + f.pairs[i].key.raw,
+                  "while constructing a mapping", &f.mark);
+    auto& entries = f.node.entries();
+    entries.reserve(f.pairs.size());
+    for (auto& p : f.pairs) entries.push_back(DictEntry{std::move(p.key.key), std::move(p.value)});
+    return true;
+  }
+
   static void append_entries(const Node& dict, const YamlMark& mark, std::vector<Pair>* out) {
     for (const auto& e : dict.entries()) {
       Pair p;
@@ -471,8 +516,13 @@ class EventSource {
     live_ = false;
     if (!yaml_parser_parse(&parser_, &event_)) fail();
     live_ = true;
+    note_flow_question();
     return event_;
   }
+
+  // Whether a plain scalar inside a flow collection held a '?': the one
+  // case, besides tabs, that find_pyyaml_rejection() looks for.
+  bool saw_question_in_flow() const { return question_in_flow_; }
 
  private:
   [[noreturn]] void fail() {
@@ -490,8 +540,33 @@ class EventSource {
     throw Error(yaml_error_text(source_, context, parser_.context ? &context_mark : nullptr, problem, &problem_mark));
   }
 
+  void note_flow_question() {
+    switch (event_.type) {
+      case YAML_SEQUENCE_START_EVENT:
+        flows_.push_back(event_.data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE);
+        break;
+      case YAML_MAPPING_START_EVENT:
+        flows_.push_back(event_.data.mapping_start.style == YAML_FLOW_MAPPING_STYLE);
+        break;
+      case YAML_SEQUENCE_END_EVENT:
+      case YAML_MAPPING_END_EVENT:
+        if (!flows_.empty()) flows_.pop_back();
+        break;
+      case YAML_SCALAR_EVENT: {
+        const auto& sc = event_.data.scalar;
+        if (sc.style == YAML_PLAIN_SCALAR_STYLE && !flows_.empty() && flows_.back() &&
+            std::memchr(sc.value, '?', sc.length))
+          question_in_flow_ = true;
+        break;
+      }
+      default: break;
+    }
+  }
+
   std::string_view text_;
   const std::string& source_;
+  std::vector<bool> flows_;  // open collections: flow style?
+  bool question_in_flow_ = false;
   yaml_parser_t parser_{};
   yaml_event_t event_{};
   bool live_ = false;
@@ -564,11 +639,13 @@ Node load_yaml_string(std::string_view raw_text, const std::string& source_name)
   const std::string cleaned = raw_text.find('%') == std::string_view::npos ? std::string()
                                                                              : without_unknown_directives(raw_text);
   const std::string_view text = cleaned.empty() ? raw_text : std::string_view(cleaned);
-  const std::optional<YamlRejection> strict = find_pyyaml_rejection(text);
-  const auto strict_error = [&] {
-    return Error(yaml_error_text(source_name, strict->context,
-                                 strict->context_mark ? &*strict->context_mark : nullptr, strict->problem,
-                                 &strict->mark));
+  // PyYAML rejects some input libyaml accepts (find_pyyaml_rejection). That
+  // check rescans the text, so it runs only where it can find something:
+  // after a syntax error, or where the text has a tab or a flow plain scalar
+  // with a '?'.
+  const auto strict_error = [&](const YamlRejection& strict) {
+    return Error(yaml_error_text(source_name, strict.context, strict.context_mark ? &*strict.context_mark : nullptr,
+                                 strict.problem, &strict.mark));
   };
   EventSource events(text, source_name);
   Node root;
@@ -577,11 +654,13 @@ Node load_yaml_string(std::string_view raw_text, const std::string& source_name)
   } catch (const Error&) {
     // PyYAML stops there unless its parser failed earlier in the text;
     // construction errors (duplicate keys, ...) come after all scanning.
+    const std::optional<YamlRejection> strict = find_pyyaml_rejection(text);
     const auto& syntax = events.syntax_error_mark();
-    if (strict && !(syntax && before(*syntax, strict->mark))) throw strict_error();
+    if (strict && !(syntax && before(*syntax, strict->mark))) throw strict_error(*strict);
     throw;
   }
-  if (strict) throw strict_error();
+  if (events.saw_question_in_flow() || text.find('\t') != std::string_view::npos)
+    if (const std::optional<YamlRejection> strict = find_pyyaml_rejection(text)) throw strict_error(*strict);
   return root;
 }
 
