@@ -7,6 +7,7 @@
 namespace ragforge::config {
 
 void merge_into(Node& dest, const Node& src);
+void merge_into(Node& dest, Node&& src);  // leaves src in a valid, unspecified state
 
 // Places `cfg` at a dotted package path ("a.b" -> {a: {b: cfg}}); "" keeps it.
 Node embed_at_package(Node cfg, const std::string& package);

@@ -32,6 +32,21 @@ struct Analysis {
   bool allow_flow_plain = true, allow_block_plain = true, allow_single_quoted = true, allow_block = true;
 };
 
+// PyYAML's indicator sets: u'#,[]{}&*!|>\'"%@`' at the start, u',?[]{}' after.
+bool starts_with_indicator(char32_t c) {
+  switch (c) {
+    case '#': case ',': case '[': case ']': case '{': case '}': case '&': case '*':
+    case '!': case '|': case '>': case '\'': case '"': case '%': case '@': case '`': return true;
+    default: return false;
+  }
+}
+bool is_flow_indicator(char32_t c) {
+  switch (c) {
+    case ',': case '?': case '[': case ']': case '{': case '}': return true;
+    default: return false;
+  }
+}
+
 Analysis analyze(const std::u32string& s) {
   Analysis a;
   if (s.empty()) {
@@ -50,18 +65,17 @@ Analysis analyze(const std::u32string& s) {
   bool preceded_ws = true;
   bool followed_ws = s.size() == 1 || is_space_or_break0(s[1]);
   bool prev_space = false, prev_break = false;
-  const auto in = [](char32_t c, std::u32string_view set) { return set.find(c) != std::u32string_view::npos; };
   for (size_t i = 0; i < s.size(); ++i) {
     const char32_t ch = s[i];
     if (i == 0) {
-      if (in(ch, U"#,[]{}&*!|>'\"%@`")) flow_ind = block_ind = true;
+      if (starts_with_indicator(ch)) flow_ind = block_ind = true;
       if (ch == '?' || ch == ':') {
         flow_ind = true;
         if (followed_ws) block_ind = true;
       }
       if (ch == '-' && followed_ws) flow_ind = block_ind = true;
     } else {
-      if (in(ch, U",?[]{}")) flow_ind = true;
+      if (is_flow_indicator(ch)) flow_ind = true;
       if (ch == ':') {
         flow_ind = true;
         if (followed_ws) block_ind = true;

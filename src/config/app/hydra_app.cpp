@@ -339,9 +339,10 @@ int show_cfg(const AppContext& app) {
   ComposeResult result = app.compose(app.args.overrides, RunMode::Run);
   Node& cfg = result.cfg;
   ResolveOptions opts = resolve_options_for(cfg);
-  Node hydra_copy = *cfg.find("hydra");
-  opts.hydra = &hydra_copy;
   const std::string& type = *app.args.cfg;
+  // `--cfg job` drops the hydra node from the output: take it out whole.
+  Node hydra_copy = type == "job" ? std::move(*cfg.find("hydra")) : *cfg.find("hydra");
+  opts.hydra = &hydra_copy;
   if (type == "job") {
     cfg.erase("hydra");
   } else if (type == "hydra") {
