@@ -49,5 +49,10 @@ function(ragforge_fast_start target)
     set_target_properties(${target} PROPERTIES RULE_LAUNCH_LINK
       "${PROJECT_SOURCE_DIR}/cmake/link-with-end-files.sh ${last} --")
   endif()
-  target_compile_definitions(${target} PRIVATE RAGFORGE_HEAP_ON_HUGE_PAGE=1)  # front/heap_on_huge_page.cpp
+  # front/prefault_at_entry.cpp and front/prefaulted_heap.cpp: map the pages
+  # start-up touches in a few system calls instead of ~90 faults.
+  target_compile_definitions(${target} PRIVATE RAGFORGE_FRONT_PREFAULT=1)
+  if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
+    target_link_options(${target} PRIVATE LINKER:-e,ragforge_entry)
+  endif()
 endfunction()
