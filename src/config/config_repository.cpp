@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "config/builtins/precompiled_tree.h"
 #include "config/hydra_conf.h"
 #include "config/python_str.h"
 #include "config/yaml_load.h"
@@ -147,14 +148,15 @@ std::vector<std::string> ConfigRepository::subgroups(const std::string& group) c
 
 namespace {
 
+// `tree`, where given, is the text's YAML tree, built at compile time.
 std::shared_ptr<const LoadedConfig> parse_config(const std::string& config_path, const std::string& file,
-                                                 const std::string& text) {
+                                                 const std::string& text, const PrecompiledConfig* tree) {
   auto loaded = std::make_shared<LoadedConfig>();
   loaded->config_path = config_path;
   loaded->file = file;
   auto header = read_header_directives(text);
   if (auto it = header.find("package"); it != header.end()) loaded->package_header = it->second;
-  loaded->content = load_yaml_string(text, loaded->file);
+  loaded->content = tree ? build_precompiled_tree(*tree) : load_yaml_string(text, loaded->file);
   if (loaded->content.is_null()) loaded->content = Node::dict();
   if (loaded->content.is_dict()) {
     if (const Node* defaults = loaded->content.find("defaults")) {
@@ -176,7 +178,8 @@ std::shared_ptr<const LoadedConfig> parse_config(const std::string& config_path,
 // work. A parse is a pure function of (config path, file, text), so it is
 // shared while the file's text is unchanged.
 std::shared_ptr<const LoadedConfig> ConfigRepository::parsed_config(const std::string& config_path,
-                                                                    const std::string& file, const std::string& text) {
+                                                                    const std::string& file, const std::string& text,
+                                                                    const PrecompiledConfig* tree) {
   struct Entry {
     std::string text;
     std::shared_ptr<const LoadedConfig> parsed;
@@ -188,7 +191,7 @@ std::shared_ptr<const LoadedConfig> ConfigRepository::parsed_config(const std::s
     std::lock_guard<std::mutex> lock(mutex);
     if (auto it = parsed.find(key); it != parsed.end() && it->second.text == text) return it->second.parsed;
   }
-  auto result = parse_config(config_path, file, text);  // throws on bad YAML: nothing is kept
+  auto result = parse_config(config_path, file, text, tree);  // throws on bad YAML: nothing is kept
   std::lock_guard<std::mutex> lock(mutex);
   parsed[key] = Entry{text, result};
   return result;
@@ -202,14 +205,16 @@ const LoadedConfig* ConfigRepository::load(const std::string& config_path_in) {
   for (const auto& s : sources_) {
     if (!source_has_config(s, config_path)) continue;
     std::string file, text;
+    const PrecompiledConfig* tree = nullptr;
     if (is_builtin(s)) {
-      file = "pkg://hydra.conf/" + config_path + ".yaml";
+      file = hydra_builtin_file(config_path);
       text = hydra_builtin_configs().at(config_path);
+      tree = find_precompiled_hydra_builtin(config_path);
     } else {
       file = (fs::path(s.path_without_scheme()) / (config_path + ".yaml")).string();
       text = read_file(file);
     }
-    std::shared_ptr<const LoadedConfig> loaded = parsed_config(config_path, file, text);
+    std::shared_ptr<const LoadedConfig> loaded = parsed_config(config_path, file, text, tree);
     const LoadedConfig* result = loaded.get();
     cache_[config_path] = std::move(loaded);
     return result;

@@ -15,6 +15,8 @@
 
 namespace ragforge::config {
 
+struct PrecompiledConfig;
+
 struct ConfigSource {
   std::string provider;  // "hydra", "main", "command-line", "schema", ...
   std::string path;      // "pkg://hydra.conf", "file:///abs/dir", "structured://"
@@ -61,7 +63,7 @@ class ConfigRepository {
   std::vector<ConfigSource> sources_;
   mutable std::map<std::string, Folder> folders_;
   static std::shared_ptr<const LoadedConfig> parsed_config(const std::string& config_path, const std::string& file,
-                                                           const std::string& text);
+                                                           const std::string& text, const PrecompiledConfig* tree);
   std::map<std::string, std::shared_ptr<const LoadedConfig>> cache_;
   std::map<std::string, bool> missing_;
 };

@@ -11,6 +11,11 @@ namespace ragforge::config {
 // config path ("hydra/job_logging/disabled") -> YAML text with its package header.
 const std::map<std::string, std::string>& hydra_builtin_configs();
 
+// Where a built-in config reads as coming from: "pkg://hydra.conf/<path>.yaml".
+inline std::string hydra_builtin_file(const std::string& config_path) {
+  return "pkg://hydra.conf/" + config_path + ".yaml";
+}
+
 // Hydra's version as reported in hydra.runtime.version and --info.
 inline constexpr const char* kHydraVersion = "1.3.2";
 
