@@ -1,5 +1,8 @@
 #include "config/config_repository.h"
 
+#include <dirent.h>
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -49,19 +52,32 @@ std::string read_file(const fs::path& p) {
 
 ConfigRepository::ConfigRepository(std::vector<ConfigSource> sources) : sources_(std::move(sources)) {}
 
+// readdir's d_type answers for most entries without a stat; links and file
+// systems without d_type are stat'ed, following links as Hydra does.
 const ConfigRepository::Folder& ConfigRepository::folder(const std::string& path) const {
   auto [it, inserted] = folders_.try_emplace(path);
   if (!inserted) return it->second;
   Folder& f = it->second;
-  std::error_code ec;
-  fs::directory_iterator entries(path, ec);
-  if (ec) return f;
+  DIR* dir = opendir(path.c_str());
+  if (!dir) return f;
   f.exists = true;
-  for (const auto& entry : entries) {
-    const auto& p = entry.path();
-    if (entry.is_directory(ec)) f.subfolders.insert(p.filename().string());
-    else if (entry.is_regular_file(ec) && p.extension() == ".yaml") f.yaml_stems.insert(p.stem().string());
+  while (const dirent* entry = readdir(dir)) {
+    const std::string_view name = entry->d_name;
+    if (name == "." || name == "..") continue;
+    unsigned char type = entry->d_type;
+    if (type == DT_UNKNOWN || type == DT_LNK) {
+      struct stat st;
+      const std::string full = path + "/" + entry->d_name;
+      type = stat(full.c_str(), &st) != 0 ? DT_UNKNOWN : S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
+    }
+    constexpr std::string_view kYaml = ".yaml";
+    if (type == DT_DIR) {
+      f.subfolders.emplace(name);
+    } else if (type == DT_REG && name.size() > kYaml.size() && name.substr(name.size() - kYaml.size()) == kYaml) {
+      f.yaml_stems.emplace(name.substr(0, name.size() - kYaml.size()));
+    }
   }
+  closedir(dir);
   return f;
 }
 

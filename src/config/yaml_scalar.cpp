@@ -304,8 +304,22 @@ std::optional<double> construct_yaml_float(std::string_view v) {
   return sign * *f;
 }
 
-bool python_int_accepts(std::string_view s) { return python_int_parse(s, 10, nullptr, nullptr); }
-bool python_float_accepts(std::string_view s) { return python_float(s).has_value(); }
+namespace {
+// Most strings the emitter asks about are words: a leading ASCII letter rules
+// out an int, and a float unless it may spell inf or nan.
+bool starts_with_ascii_letter(std::string_view s, std::string_view except = {}) {
+  if (s.empty()) return false;
+  const char c = s[0];
+  return ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) && except.find(c) == std::string_view::npos;
+}
+}  // namespace
+
+bool python_int_accepts(std::string_view s) {
+  return !starts_with_ascii_letter(s) && python_int_parse(s, 10, nullptr, nullptr);
+}
+bool python_float_accepts(std::string_view s) {
+  return !starts_with_ascii_letter(s, "iInN") && python_float(s).has_value();
+}
 
 bool omegaconf_yaml_is_bool(std::string_view s) {
   static const char* const kWords[] = {"y",    "Y",    "yes",   "Yes",   "YES", "n",  "N",  "no",
