@@ -68,7 +68,10 @@ const ConfigRepository::Folder& ConfigRepository::folder(const std::string& path
     if (type == DT_UNKNOWN || type == DT_LNK) {
       struct stat st;
       const std::string full = path + "/" + entry->d_name;
-      type = stat(full.c_str(), &st) != 0 ? DT_UNKNOWN : S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
+      type = stat(full.c_str(), &st) != 0 ? DT_UNKNOWN
+             : S_ISDIR(st.st_mode)         ? DT_DIR
+             : S_ISREG(st.st_mode)         ? DT_REG
+                                           : DT_UNKNOWN;
     }
     constexpr std::string_view kYaml = ".yaml";
     if (type == DT_DIR) {

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -231,8 +231,21 @@ class Builder {
     fail_at(source_, mark, "could not determine a constructor for the tag '" + tag + "'");
   }
 
+  // YAML's standard scalar tags, "tag:yaml.org,2002:<name>".
+  static constexpr std::pair<std::string_view, YamlTag> kStandardTags[] = {
+      {"str", YamlTag::Str},   {"int", YamlTag::Int},     {"float", YamlTag::Float}, {"bool", YamlTag::Bool},
+      {"null", YamlTag::Null}, {"merge", YamlTag::Merge}, {"value", YamlTag::Value}, {"yaml", YamlTag::Yaml},
+      {"timestamp", YamlTag::Timestamp}};
+
+  static std::string full_tag(YamlTag t) {
+    for (const auto& [name, tag] : kStandardTags)
+      if (tag == t) return std::string(kYamlTagPrefix) + std::string(name);
+    return "";
+  }
+
   // The standard tag a scalar constructs as: an explicit `!!name`, or the
   // resolver's choice for an untagged (or `!`) plain scalar; Str otherwise.
+  // nullopt for a tag outside the standard set.
   static std::optional<YamlTag> standard_tag(std::string_view tag, bool explicit_tag, std::string_view value,
                                              bool plain_implicit) {
     if (tag == "!" || !explicit_tag) {
@@ -242,13 +255,8 @@ class Builder {
     }
     const std::string_view prefix = kYamlTagPrefix;
     if (tag.substr(0, prefix.size()) != prefix) return std::nullopt;
-    const std::string_view name = tag.substr(prefix.size());
-    static constexpr std::pair<std::string_view, YamlTag> kNames[] = {
-        {"str", YamlTag::Str},     {"int", YamlTag::Int},     {"float", YamlTag::Float}, {"bool", YamlTag::Bool},
-        {"null", YamlTag::Null},   {"merge", YamlTag::Merge}, {"value", YamlTag::Value}, {"yaml", YamlTag::Yaml},
-        {"timestamp", YamlTag::Timestamp}};
-    for (const auto& [n, t] : kNames)
-      if (name == n) return t;
+    for (const auto& [name, t] : kStandardTags)
+      if (tag.substr(prefix.size()) == name) return t;
     return std::nullopt;
   }
 
@@ -286,14 +294,8 @@ class Builder {
         }
         [[fallthrough]];
       case YamlTag::Yaml:
-      case YamlTag::Timestamp: {
-        const YamlTag t = standard.value_or(YamlTag::Timestamp);
-        no_constructor(!standard ? tag
-                       : t == YamlTag::Value ? std::string(kYamlTagPrefix) + "value"
-                       : t == YamlTag::Yaml  ? std::string(kYamlTagPrefix) + "yaml"
-                                             : std::string(kYamlTagPrefix) + "timestamp",
-                       mark);
-      }
+      case YamlTag::Timestamp:  // also stands for a tag outside the standard set
+        no_constructor(standard ? full_tag(*standard) : tag, mark);
     }
     n.origin = origin(mark);
 

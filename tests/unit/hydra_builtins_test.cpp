@@ -17,8 +17,7 @@ std::string difference(const Node& a, const Node& b, const std::string& path) {
   if (a.type() != b.type()) return path + ": type " + a.type_name() + " vs " + b.type_name();
   if (a.origin != b.origin) return path + ": origin '" + a.origin + "' vs '" + b.origin + "'";
   if (a.struct_flag != b.struct_flag) return path + ": struct flag";
-  if (a.is_scalar()) return a == b && (!a.is_float() || a.as_float() == b.as_float() || a.as_float() != a.as_float())
-                                ? "" : path + ": value";
+  if (a.is_scalar()) return a == b ? "" : path + ": value";
   if (a.size() != b.size()) return path + ": size " + std::to_string(a.size()) + " vs " + std::to_string(b.size());
   for (size_t i = 0; i < a.size(); ++i) {
     const std::string where = path + "/" + std::to_string(i);
@@ -28,7 +27,8 @@ std::string difference(const Node& a, const Node& b, const std::string& path) {
     }
     const DictEntry& x = a.entries()[i];
     const DictEntry& y = b.entries()[i];
-    if (!(x.key == y.key) || x.key.type != y.key.type) return where + ": key '" + x.key.text + "' vs '" + y.key.text + "'";
+    if (!(x.key == y.key) || x.key.type != y.key.type)
+      return where + ": key '" + x.key.text + "' vs '" + y.key.text + "'";
     if (auto d = difference(x.value, y.value, where + "(" + x.key.text + ")"); !d.empty()) return d;
   }
   return "";

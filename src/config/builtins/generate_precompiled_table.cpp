@@ -68,7 +68,7 @@ const char* key_type_name(Key::Type t) {
 
 std::string double_literal(double v) {
   if (std::isnan(v)) return "std::numeric_limits<double>::quiet_NaN()";
-  if (std::isinf(v)) return v > 0 ? "std::numeric_limits<double>::infinity()" : "-std::numeric_limits<double>::infinity()";
+  if (std::isinf(v)) return std::string(v > 0 ? "" : "-") + "std::numeric_limits<double>::infinity()";
   char buf[64];
   std::snprintf(buf, sizeof buf, "%a", v);  // exact
   return buf;
@@ -76,9 +76,9 @@ std::string double_literal(double v) {
 
 void emit_node(std::ostream& out, const Node& n, const Key* key, const std::string& file) {
   const std::string prefix = file + ":";
-  if (n.origin.compare(0, prefix.size(), prefix) != 0 || n.struct_flag)
-    throw Error("unexpected origin or flag on a node of " + file + ": '" + n.origin + "'");
-  const std::string line = n.origin.substr(prefix.size());
+  const std::string line = n.origin.compare(0, prefix.size(), prefix) == 0 ? n.origin.substr(prefix.size()) : "";
+  if (line.empty() || line.find_first_not_of("0123456789") != std::string::npos || n.struct_flag)
+    throw Error("a node of " + file + " has an origin or flag the table cannot hold: '" + n.origin + "'");
   std::string text = "nullptr";
   std::int64_t int_value = 0;
   double float_value = 0;
@@ -86,9 +86,10 @@ void emit_node(std::ostream& out, const Node& n, const Key* key, const std::stri
   if (n.is_bool()) int_value = n.as_bool() ? 1 : 0;
   if (n.is_int()) int_value = n.as_int();
   if (n.is_float()) float_value = n.as_float();
-  out << "    {Node::Type::" << type_name(n.type()) << ", Key::Type::" << key_type_name(key ? key->type : Key::Type::String)
-      << ", " << n.size() << ", " << std::stoul(line) << ", " << (key ? literal(key->text) : "nullptr") << ", " << text
-      << ", INT64_C(" << int_value << "), " << double_literal(float_value) << "},\n";
+  out << "    {Node::Type::" << type_name(n.type()) << ", Key::Type::"
+      << key_type_name(key ? key->type : Key::Type::String) << ", " << n.size() << ", " << line << ", "
+      << (key ? literal(key->text) : "nullptr") << ", " << text << ", INT64_C(" << int_value << "), "
+      << double_literal(float_value) << "},\n";
   if (n.is_list())
     for (const Node& item : n.items()) emit_node(out, item, nullptr, file);
   if (n.is_dict())
