@@ -1,7 +1,6 @@
 #include "config/builtins/precompiled_tree.h"
 
 #include <charconv>
-#include <cstring>
 
 namespace ragforge::config {
 
