@@ -13,8 +13,9 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "full/command_registry.h"
 #include "core/error.h"
+#include "full/command_registry.h"
+#include "full/stdin_jsonl.h"
 #include "template/chat_template.h"
 #include "tokenizer/tokenizer.h"
 
@@ -35,25 +36,14 @@ int run_chat_template(const ChatTemplateOptions& opts) {
     const tmpl::ChatTemplate chat(tok.chat_template());
     const std::string bos = tok.bos_token().value_or("");
     const std::string eos = tok.eos_token().value_or("");
-    std::ios::sync_with_stdio(false);
-    std::string line;
-    size_t line_no = 0;
-    while (std::getline(std::cin, line)) {
-      ++line_no;
-      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;  // blank lines carry nothing
-      const std::string where = "stdin line " + std::to_string(line_no) + ": ";
-      ordered_json in;
-      try {
-        in = ordered_json::parse(line);
-      } catch (const ordered_json::exception& e) {
-        throw Error(where + "invalid JSON: " + e.what());
-      }
+    answer_stdin_jsonl([&](const ordered_json& in, const std::string& where) {
       if (!in.is_object()) throw Error(where + "expected a JSON object with \"messages\"");
       if (!in.contains("messages") || !in["messages"].is_array())
         throw Error(where + "expected \"messages\" to be an array of {\"role\", \"content\"} objects");
       bool add_generation_prompt = false;
       if (in.contains("add_generation_prompt")) {
-        if (!in["add_generation_prompt"].is_boolean()) throw Error(where + "\"add_generation_prompt\" must be true or false");
+        if (!in["add_generation_prompt"].is_boolean())
+          throw Error(where + "\"add_generation_prompt\" must be true or false");
         add_generation_prompt = in["add_generation_prompt"].get<bool>();
       }
       // transformers also hands the template the tokenizer's other special
@@ -72,9 +62,8 @@ int run_chat_template(const ChatTemplateOptions& opts) {
       ordered_json out;  // keys in the documented order
       out["text"] = text;
       out["ids"] = tok.encode_ids(text, /*add_special_tokens=*/false);
-      std::cout << out.dump(-1, ' ', false, ordered_json::error_handler_t::replace) << '\n';
-    }
-    std::cout.flush();
+      return out;
+    });
     return 0;
   } catch (const std::exception& e) {
     std::cout.flush();

@@ -1,5 +1,5 @@
 // `ragforge-full run-job`: where the static `ragforge` front hands a composed
-// job over (front/run_job_exec.cpp). Not for users, so hidden from --help.
+// job over (front/exec_full.cpp). Not for users, so hidden from --help.
 #include <unistd.h>
 
 #include <cerrno>

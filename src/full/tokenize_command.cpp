@@ -10,8 +10,9 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "full/command_registry.h"
 #include "core/error.h"
+#include "full/command_registry.h"
+#include "full/stdin_jsonl.h"
 #include "tokenizer/tokenizer.h"
 
 namespace ragforge::full {
@@ -28,32 +29,20 @@ bool is_directory(const std::string& path) {
 }
 
 int run_tokenize(const TokenizeOptions& opts) {
-  using nlohmann::json;
+  using nlohmann::ordered_json;
   try {
     const auto tok = is_directory(opts.tokenizer) ? tokenizer::Tokenizer::from_dir(opts.tokenizer)
                                                   : tokenizer::Tokenizer::from_file(opts.tokenizer);
-    std::ios::sync_with_stdio(false);
-    std::string line;
-    size_t line_no = 0;
-    while (std::getline(std::cin, line)) {
-      ++line_no;
-      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;  // blank lines carry nothing
-      json in;
-      try {
-        in = json::parse(line);
-      } catch (const json::exception& e) {
-        throw Error("stdin line " + std::to_string(line_no) + ": invalid JSON: " + e.what());
-      }
+    answer_stdin_jsonl([&](const ordered_json& in, const std::string& where) {
       if (!in.is_object() || !in.contains("text") || !in["text"].is_string())
-        throw Error("stdin line " + std::to_string(line_no) + ": expected an object with a string \"text\"");
+        throw Error(where + "expected an object with a string \"text\"");
       const auto enc = tok.encode(in["text"].get_ref<const std::string&>(), opts.add_special_tokens);
-      nlohmann::ordered_json out;  // keys in the documented order
+      ordered_json out;  // keys in the documented order
       out["ids"] = enc.ids;
       out["tokens"] = enc.tokens;
       out["decoded"] = tok.decode(enc.ids, false);
-      std::cout << out.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
-    }
-    std::cout.flush();
+      return out;
+    });
     return 0;
   } catch (const std::exception& e) {
     std::cout.flush();
