@@ -56,6 +56,9 @@ ragforge_find_c_library(ICU icu-uc unicode/utypes.h icuuc)
 # cairo draws `ragforge plot`'s charts (lines, dashes, text) and encodes PNG:
 # a well-kept 2D library rather than a hand-written rasterizer and encoder.
 ragforge_find_c_library(CAIRO cairo cairo.h cairo cairo)
+# Xapian: BM25 retrieval over a local corpus (`ragforge index`, the Retriever
+# processing step) from a well-kept search engine library, with no server.
+ragforge_find_c_library(XAPIAN xapian-core xapian.h xapian)
 find_package(Threads REQUIRED)
 if(RAGFORGE_BUILD_TESTS)
   find_package(GTest REQUIRED)

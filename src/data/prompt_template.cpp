@@ -59,4 +59,13 @@ std::string PromptTemplate::fill(const std::string& query, const std::string& ou
   return out;
 }
 
+std::string PromptTemplate::fill_prompt(const std::string& query) const {
+  std::string out;
+  for (const Piece& p : pieces_) {
+    if (p.is_field && p.text == "output") break;
+    out += p.is_field ? query : p.text;
+  }
+  return out;
+}
+
 }  // namespace ragforge::data

@@ -15,6 +15,9 @@ class PromptTemplate {
   PromptTemplate(std::string text, std::string source_name);
 
   std::string fill(const std::string& query, const std::string& output) const;
+  // The text before the first `{output}` field, `{query}` filled: what a
+  // model is prompted with at inference.
+  std::string fill_prompt(const std::string& query) const;
 
  private:
   struct Piece {

@@ -3,19 +3,14 @@
 #include <algorithm>
 #include <cmath>
 #include <exception>
-#include <fstream>
-#include <memory>
-#include <optional>
 #include <random>
-#include <sstream>
 #include <thread>
 
 #include "core/error.h"
-#include "data/chat_render.h"
 #include "data/deterministic_random.h"
 #include "data/family_defaults.h"
 #include "data/jsonl.h"
-#include "data/prompt_template.h"
+#include "data/sft_prompt.h"
 
 namespace ragforge::data {
 namespace {
@@ -49,14 +44,6 @@ RowCheck row_check(const settings::SftDataSettings& s) {
              " (input_key=" + s.input_key + ")";
     return check_output(row, s.output_key);
   };
-}
-
-std::string read_text_file(const std::string& path, const std::string& key) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(key + ": cannot read '" + path + "'; set " + key + "=<path of a text file>");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 // ---- row selection -------------------------------------------------------------
@@ -97,52 +84,6 @@ SelectedRows select_rows(std::vector<JsonlRow> rows, const settings::SftDataSett
   return out;
 }
 
-// ---- rendering -------------------------------------------------------------------
-
-class TextRenderer {
- public:
-  TextRenderer(const settings::SftDataSettings& s, const tokenizer::Tokenizer& tok,
-               std::vector<std::string>& warnings)
-      : s_(s), eos_(tok.eos_token().value_or("")) {
-    if (!s.instruction.empty()) instruction_ = read_text_file(s.instruction, "instruction");
-    if (!s.template_file.empty()) {
-      template_ = std::make_unique<PromptTemplate>(PromptTemplate::from_file(s.template_file));
-      if (instruction_ && !s.instruction_in_prompt)
-        warnings.push_back(
-            "instruction is not used with a prompt template file (template=" + s.template_file +
-            "); set model.instruction_in_prompt=true to put it before the query");
-      if (s.append_eos && eos_.empty())
-        warnings.push_back("the tokenizer has no eos_token: template examples end without one");
-    } else {
-      chat_ = std::make_unique<ChatRenderer>(tok);
-    }
-  }
-
-  std::string render(const std::string& raw_query, const std::string& output) const {
-    const std::string query =
-        s_.instruction_in_prompt && instruction_ ? *instruction_ + "\n" + raw_query : raw_query;
-    if (template_) {
-      std::string text = template_->fill(query, output);
-      const bool ends_with_eos = text.size() >= eos_.size() &&
-                                 text.compare(text.size() - eos_.size(), eos_.size(), eos_) == 0;
-      if (s_.append_eos && !ends_with_eos) text += eos_;
-      return text;
-    }
-    nlohmann::ordered_json messages = nlohmann::ordered_json::array();
-    if (instruction_) messages.push_back({{"role", "system"}, {"content", *instruction_}});
-    messages.push_back({{"role", "user"}, {"content", query}});
-    messages.push_back({{"role", "assistant"}, {"content", output}});
-    return chat_->render(messages, /*add_generation_prompt=*/false);
-  }
-
- private:
-  const settings::SftDataSettings& s_;
-  std::string eos_;
-  std::optional<std::string> instruction_;
-  std::unique_ptr<PromptTemplate> template_;
-  std::unique_ptr<ChatRenderer> chat_;
-};
-
 // ---- tokenizing and masking --------------------------------------------------------
 
 struct Tokenized {
@@ -176,7 +117,7 @@ void parallel_for(size_t n, Fn fn) {
 
 std::vector<Tokenized> tokenize_rows(const std::vector<JsonlRow>& rows,
                                      const settings::SftDataSettings& s,
-                                     const TextRenderer& renderer, const tokenizer::Tokenizer& tok,
+                                     const SftPromptRenderer& renderer, const tokenizer::Tokenizer& tok,
                                      const std::vector<int32_t>& marker) {
   std::vector<Tokenized> out(rows.size());
   parallel_for(rows.size(), [&](size_t i) {
@@ -267,7 +208,7 @@ SftData load_sft_data(const settings::SftDataSettings& s, const tokenizer::Token
     throw Error("model.completion_start " + escaped(report.completion_start) +
                 " tokenizes to no ids; set it to the text "
                 "that starts the answer");
-  const TextRenderer renderer(s, tok, report.warnings);
+  const SftPromptRenderer renderer(s, tok, report.warnings);
 
   JsonlFile file = read_jsonl(s.data_file, parse_on_error(s.on_error), row_check(s));
   report.rows_read = static_cast<int64_t>(file.rows.size());

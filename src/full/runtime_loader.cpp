@@ -1,5 +1,6 @@
-// run_job() in ragforge-full: the job runs in this process, in the LibTorch
-// runtime loaded on first use.
+// run_job() in ragforge-full: the job runs in this process, natively when it
+// needs no tensors (full/native_jobs.h), else in the LibTorch runtime loaded
+// on first use.
 #include <dlfcn.h>
 
 #include <cstdio>
@@ -7,6 +8,7 @@
 
 #include "cli/install_paths.h"
 #include "cli/job_launcher.h"
+#include "full/native_jobs.h"
 #include "runtime/job_abi.h"
 
 namespace ragforge::cli {
@@ -22,6 +24,7 @@ std::string runtime_library_path() {
 }  // namespace
 
 int run_job(const std::string& job, const std::string& config_yaml, const std::string& run_dir) {
+  if (const full::NativeJobFn* native = full::find_native_job(job)) return (*native)(config_yaml, run_dir);
   const std::string path = runtime_library_path();
   // OpenMP threads spin-wait by default; next to OpenBLAS's own threads on a
   // small machine that starves the math (5x slower training steps on 2
