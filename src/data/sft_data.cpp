@@ -89,6 +89,7 @@ SelectedRows select_rows(std::vector<JsonlRow> rows, const settings::SftDataSett
 struct Tokenized {
   std::string text;
   std::vector<int32_t> ids, labels;  // labels empty: no marker
+  std::vector<int32_t> marker_ids;   // the ids covering the marker (before truncation)
   bool truncated = false;
 };
 
@@ -118,7 +119,7 @@ void parallel_for(size_t n, Fn fn) {
 std::vector<Tokenized> tokenize_rows(const std::vector<JsonlRow>& rows,
                                      const settings::SftDataSettings& s,
                                      const SftPromptRenderer& renderer, const tokenizer::Tokenizer& tok,
-                                     const std::vector<int32_t>& marker) {
+                                     const std::string& marker) {
   std::vector<Tokenized> out(rows.size());
   parallel_for(rows.size(), [&](size_t i) {
     const auto& row = rows[i].value;
@@ -128,12 +129,17 @@ std::vector<Tokenized> tokenize_rows(const std::vector<JsonlRow>& rows,
     } catch (const Error& e) {
       throw Error(s.data_file + ":" + std::to_string(rows[i].line) + ": " + e.what());
     }
-    t.ids = tok.encode_ids(t.text, /*add_special_tokens=*/false);
+    std::vector<tokenizer::Tokenizer::Offsets> offsets;
+    t.ids = tok.encode_ids_offsets(t.text, offsets, /*add_special_tokens=*/false);
+    const std::optional<MarkerTokens> m = find_marker_tokens(t.text, marker, offsets);
+    if (m)
+      t.marker_ids.assign(t.ids.begin() + static_cast<std::ptrdiff_t>(m->first),
+                          t.ids.begin() + static_cast<std::ptrdiff_t>(m->masked));
     if (s.max_sequence_len > 0 && static_cast<int64_t>(t.ids.size()) > s.max_sequence_len) {
       t.ids.resize(static_cast<size_t>(s.max_sequence_len));
       t.truncated = true;
     }
-    t.labels = completion_only_labels(t.ids, marker);
+    if (m) t.labels = labels_after_marker(t.ids, m->masked);
   });
   return out;
 }
@@ -181,6 +187,26 @@ std::vector<SftExample> keep_marked(const std::vector<JsonlRow>& rows,
 
 }  // namespace
 
+std::optional<MarkerTokens> find_marker_tokens(const std::string& text, const std::string& marker,
+                                               const std::vector<std::pair<size_t, size_t>>& offsets) {
+  if (marker.empty()) return std::nullopt;
+  const size_t pos = text.find(marker);
+  if (pos == std::string::npos) return std::nullopt;
+  const size_t end = pos + marker.size();
+  MarkerTokens m;
+  // Token starts never decrease, so the masked tokens are a prefix.
+  while (m.masked < offsets.size() && offsets[m.masked].first < end) ++m.masked;
+  while (m.first < m.masked && offsets[m.first].second <= pos) ++m.first;
+  return m;
+}
+
+std::vector<int32_t> labels_after_marker(const std::vector<int32_t>& ids, size_t masked) {
+  if (masked > ids.size()) return {};
+  std::vector<int32_t> labels = ids;
+  std::fill(labels.begin(), labels.begin() + static_cast<std::ptrdiff_t>(masked), kIgnoreIndex);
+  return labels;
+}
+
 int64_t find_subsequence(const std::vector<int32_t>& haystack, const std::vector<int32_t>& needle) {
   if (needle.empty() || needle.size() > haystack.size()) return -1;
   auto it = std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end());
@@ -224,9 +250,15 @@ SftData load_sft_data(const settings::SftDataSettings& s, const tokenizer::Token
                                        : std::string()));
 
   SelectedRows rows = select_rows(std::move(file.rows), s, seed);
-  auto train_tok = tokenize_rows(rows.train, s, renderer, tok, report.marker_ids);
-  auto dev_tok = tokenize_rows(rows.dev, s, renderer, tok, report.marker_ids);
+  auto train_tok = tokenize_rows(rows.train, s, renderer, tok, report.completion_start);
+  auto dev_tok = tokenize_rows(rows.dev, s, renderer, tok, report.completion_start);
   if (!train_tok.empty()) report.example0_text = train_tok[0].text;
+  // The startup print shows the marker's ids as the prompts hold them.
+  for (const Tokenized& t : train_tok)
+    if (!t.marker_ids.empty()) {
+      report.marker_ids = t.marker_ids;
+      break;
+    }
   data.train = keep_marked(rows.train, train_tok, "training", report);
   data.dev = keep_marked(rows.dev, dev_tok, "dev", report);
   if (data.train.empty())

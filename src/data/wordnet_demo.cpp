@@ -112,4 +112,51 @@ std::string make_wordnet_demo_jsonl(const std::vector<WordnetEntry>& entries, in
   return out;
 }
 
+bool is_test_word(const std::string& word) {
+  uint64_t h = 1469598103934665603ULL;  // FNV-1a: fixed, so the split never moves
+  for (unsigned char c : word) h = (h ^ c) * 1099511628211ULL;
+  return mix_seed(h) % 5 == 0;
+}
+
+std::string make_wordnet_corpus_jsonl(const std::vector<WordnetEntry>& entries) {
+  std::string out;
+  char id[32];
+  for (size_t i = 0; i < entries.size(); ++i) {
+    std::snprintf(id, sizeof id, "wordnet-%05zu", i);
+    nlohmann::ordered_json row;
+    row["id"] = id;
+    row["title"] = entries[i].word;
+    row["text"] = entries[i].definition;
+    out += row.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+  }
+  return out;
+}
+
+std::string make_wordnet_questions_jsonl(const std::vector<WordnetEntry>& entries, int64_t rows,
+                                         uint64_t seed, DemoSplit split) {
+  std::vector<size_t> pool;
+  for (size_t i = 0; i < entries.size(); ++i)
+    if (is_test_word(entries[i].word) == (split == DemoSplit::Test)) pool.push_back(i);
+  if (rows < 1 || static_cast<size_t>(rows) > pool.size())
+    throw Error("--rows must be in [1, " + std::to_string(pool.size()) + "] for the " +
+                (split == DemoSplit::Test ? "test" : "train") + " split, got " + std::to_string(rows));
+  // A seeded permutation of the split's words: row i is its i-th word.
+  std::mt19937_64 rng(mix_seed(seed, 0x7175657374696f6eULL));  // "question"
+  fisher_yates(pool, rng);
+  const char* name = split == DemoSplit::Test ? "test" : "train";
+  std::string out;
+  char id[48];
+  for (int64_t i = 0; i < rows; ++i) {
+    const WordnetEntry& e = entries[pool[static_cast<size_t>(i)]];
+    std::snprintf(id, sizeof id, "wordnet-q-%s-%05lld", name, static_cast<long long>(i));
+    nlohmann::ordered_json row;
+    row["id"] = id;
+    row["query"] = "What does \"" + e.word + "\" mean?";
+    row["answers"] = {e.definition};
+    row["word"] = e.word;
+    out += row.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+  }
+  return out;
+}
+
 }  // namespace ragforge::data

@@ -36,4 +36,22 @@ std::vector<WordnetEntry> read_wordnet_nouns(const std::string& dir);
 std::string make_wordnet_demo_jsonl(const std::vector<WordnetEntry>& entries, int64_t rows,
                                     uint64_t seed);
 
+// The retrieval demo (experiments/rag_fit_demo): a passage corpus for
+// `ragforge index` and questions with no context, whose context a Retriever
+// step finds. Words are split for good into train and test by a hash of the
+// word (a fifth are test words), so a model trained on train questions is
+// scored on words it never saw.
+//
+//   corpus:    {"id": "wordnet-00042", "title": "bream", "text": "flesh of any of ..."}
+//   questions: {"id": "wordnet-q-train-00000", "query": "What does \"bream\" mean?",
+//               "answers": ["flesh of any of ..."], "word": "bream"}
+enum class DemoSplit { Train, Test };
+bool is_test_word(const std::string& word);
+// Every entry, in file order.
+std::string make_wordnet_corpus_jsonl(const std::vector<WordnetEntry>& entries);
+// `rows` questions about distinct words of the split (row i depends only on
+// seed and i, as above); more rows than the split has words is an error.
+std::string make_wordnet_questions_jsonl(const std::vector<WordnetEntry>& entries, int64_t rows,
+                                         uint64_t seed, DemoSplit split);
+
 }  // namespace ragforge::data

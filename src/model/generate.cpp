@@ -9,6 +9,10 @@ torch::Tensor choose_tokens(const torch::Tensor& logits, const GenerationOptions
   if (!o.do_sample) return l.argmax(-1);
   if (o.temperature <= 0) throw Error("generation: temperature must be positive when sampling");
   l = l / o.temperature;
+  if (o.top_k > 0 && o.top_k < l.size(-1)) {
+    auto kth = std::get<0>(l.topk(o.top_k, -1)).narrow(-1, o.top_k - 1, 1);  // [B, 1]
+    l = l.masked_fill(l < kth, -std::numeric_limits<float>::infinity());
+  }
   if (o.top_p < 1.0) {
     auto sorted = l.sort(-1, /*descending=*/true);
     auto values = std::get<0>(sorted), order = std::get<1>(sorted);

@@ -16,6 +16,7 @@ struct GenerationOptions {
   int64_t max_new_tokens = 32;
   bool do_sample = false;      // false: greedy (argmax)
   double temperature = 1.0;    // sampling only
+  int64_t top_k = 0;           // sampling: keep the k highest logits (ties kept); 0 = off
   double top_p = 1.0;          // nucleus sampling: keep the smallest set with mass >= top_p
   std::vector<int64_t> stop_token_ids;  // empty: the config's eos ids
   int64_t pad_token_id = -1;   // -1: config pad, else first eos, else 0
@@ -33,7 +34,8 @@ struct GenerationOutput {
 GenerationOutput generate(CausalLMImpl& lm, const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
                           const GenerationOptions& options = {});
 
-// Chooses one token per row from logits [B, V] (greedy, or sampled with temperature and top-p).
+// Chooses one token per row from logits [B, V]: greedy, or sampled after HF's
+// warpers in HF's order (temperature, top-k, top-p).
 torch::Tensor choose_tokens(const torch::Tensor& logits, const GenerationOptions& options);
 
 }  // namespace ragforge::model

@@ -84,7 +84,7 @@ void AddedVocabulary::split(std::string_view text, bool normalized_tokens, bool 
   size_t start_offset = 0;
   auto emit = [&](size_t from, size_t to, int32_t id) {
     if (to <= from) return;
-    out.push_back(Segment{std::string(text.substr(from, to - from)), id, at_origin && from == 0});
+    out.push_back(Segment{std::string(text.substr(from, to - from)), id, at_origin && from == 0, from, to});
   };
   if (!trie.terminal.empty()) {
     for (size_t pos = 0; pos < text.size();) {

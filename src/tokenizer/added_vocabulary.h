@@ -23,6 +23,7 @@ struct Segment {
   std::string text;
   int32_t id = -1;
   bool at_origin = false;  // starts at offset 0 of the original text
+  size_t begin = 0, end = 0;  // where `text` lies in the text that was split (bytes)
 };
 
 class AddedVocabulary {

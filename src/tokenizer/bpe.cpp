@@ -118,7 +118,8 @@ class BpeModel::WordCache {
 
 BpeModel::~BpeModel() = default;
 
-BpeModel::BpeModel(const json& model, const std::string& where) : cache_(std::make_unique<WordCache>()) {
+BpeModel::BpeModel(const json& model, const std::string& where)
+    : cache_(std::make_unique<WordCache>()) {
   const json& vocab = json_util::field(model, "vocab", where);
   if (!vocab.is_object()) json_util::fail(where, "'vocab' must be an object of token -> id");
   std::vector<std::pair<const std::string*, int32_t>> entries;
@@ -250,10 +251,63 @@ void BpeModel::tokenize_cached(std::string_view word, std::vector<int32_t>& out)
     if (lock.owns_lock() && cache_->find(word, h, out)) return;
   }
   const size_t before = out.size();
-  merge_word(word, out);
+  merge_word<false>(word, out, nullptr);
   if (cacheable) {
     std::unique_lock<std::mutex> lock(cache_mutex_, std::try_to_lock);
     if (lock.owns_lock()) cache_->insert(word, h, out.data() + before, out.size() - before);
+  }
+}
+
+void BpeModel::tokenize_with_lengths(std::string_view word, std::vector<int32_t>& out,
+                                     std::vector<uint32_t>& lens) const {
+  if (word.empty()) return;
+  if (ignore_merges_) {
+    if (const int32_t id = vocab_.find(word); id >= 0) {
+      out.push_back(id);
+      lens.push_back(uint32_t(word.size()));
+      return;
+    }
+  }
+  if (!chunk_marker_.empty()) {
+    const std::string& m = chunk_marker_;
+    size_t start = 0;
+    for (size_t pos = word.find(m, 1); pos != std::string_view::npos; pos = word.find(m, pos + m.size())) {
+      const bool after_marker = pos >= start + m.size() && word.compare(pos - m.size(), m.size(), m) == 0;
+      if (!after_marker) {
+        tokenize_cached_lengths(word.substr(start, pos - start), out, lens);
+        start = pos;
+      }
+    }
+    tokenize_cached_lengths(word.substr(start), out, lens);
+    return;
+  }
+  tokenize_cached_lengths(word, out, lens);
+}
+
+void BpeModel::tokenize_cached_lengths(std::string_view word, std::vector<int32_t>& out,
+                                       std::vector<uint32_t>& lens) const {
+  const bool cacheable = word.size() < kMaxCachedWordBytes;
+  const uint64_t h = cacheable ? WordCache::hash(word) : 0;
+  thread_local std::vector<int32_t> entry;
+  if (cacheable) {
+    entry.clear();
+    std::unique_lock<std::mutex> lock(lengths_cache_mutex_, std::try_to_lock);
+    if (lock.owns_lock() && !lengths_cache_) lengths_cache_ = std::make_unique<WordCache>();  // on first use
+    if (lock.owns_lock() && lengths_cache_->find(word, h, entry)) {
+      const size_t n = entry.size() / 2;
+      out.insert(out.end(), entry.begin(), entry.begin() + std::ptrdiff_t(n));
+      for (size_t i = n; i < entry.size(); ++i) lens.push_back(uint32_t(entry[i]));
+      return;
+    }
+  }
+  const size_t before = out.size();
+  merge_word<true>(word, out, &lens);
+  if (cacheable) {
+    const size_t n = out.size() - before;
+    entry.assign(out.begin() + std::ptrdiff_t(before), out.end());
+    for (size_t i = lens.size() - n; i < lens.size(); ++i) entry.push_back(int32_t(lens[i]));
+    std::unique_lock<std::mutex> lock(lengths_cache_mutex_, std::try_to_lock);
+    if (lock.owns_lock() && lengths_cache_) lengths_cache_->insert(word, h, entry.data(), entry.size());
   }
 }
 
@@ -281,7 +335,8 @@ struct QueueOrder {
 
 }  // namespace
 
-void BpeModel::merge_word(std::string_view w, std::vector<int32_t>& out) const {
+template <bool kLengths>
+void BpeModel::merge_word(std::string_view w, std::vector<int32_t>& out, std::vector<uint32_t>* lens) const {
   thread_local std::vector<Symbol> symbols;
   thread_local std::vector<QueueItem> queue;
   thread_local std::string piece;
@@ -373,8 +428,11 @@ void BpeModel::merge_word(std::string_view w, std::vector<int32_t>& out) const {
       }
     }
   }
-  for (const Symbol& s : symbols)
-    if (s.len > 0) out.push_back(s.id);
+  for (const Symbol& s : symbols) {
+    if (s.len == 0) continue;
+    out.push_back(s.id);
+    if constexpr (kLengths) lens->push_back(s.len);
+  }
 }
 
 }  // namespace ragforge::tokenizer

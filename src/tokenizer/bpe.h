@@ -29,6 +29,11 @@ class BpeModel {
 
   // Appends the ids of one pre-tokenized word.
   void tokenize(std::string_view word, std::vector<int32_t>& out) const;
+  // The same ids, plus how many bytes of the word each token covers (HF's
+  // token offsets within the word: a byte-fallback token covers its byte, a
+  // fused unknown every character it fused). For the offsets path; it keeps a
+  // cache of its own so that tokenize() is untouched.
+  void tokenize_with_lengths(std::string_view word, std::vector<int32_t>& out, std::vector<uint32_t>& lens) const;
 
   std::optional<int32_t> token_to_id(std::string_view token) const;
   const std::string* id_to_token(int32_t id) const;  // nullptr when unknown
@@ -37,7 +42,9 @@ class BpeModel {
  private:
   struct MergeTable;
   void tokenize_cached(std::string_view word, std::vector<int32_t>& out) const;
-  void merge_word(std::string_view word, std::vector<int32_t>& out) const;
+  void tokenize_cached_lengths(std::string_view word, std::vector<int32_t>& out, std::vector<uint32_t>& lens) const;
+  template <bool kLengths>
+  void merge_word(std::string_view word, std::vector<int32_t>& out, std::vector<uint32_t>* lens) const;
 
   std::vector<std::string> id_to_token_;
   std::vector<bool> has_id_;
@@ -57,6 +64,10 @@ class BpeModel {
   class WordCache;
   mutable std::mutex cache_mutex_;
   std::unique_ptr<WordCache> cache_;
+  // The offsets path's cache (made on first use): each entry holds the ids,
+  // then their lengths.
+  mutable std::mutex lengths_cache_mutex_;
+  mutable std::unique_ptr<WordCache> lengths_cache_;
 };
 
 }  // namespace ragforge::tokenizer

@@ -6,6 +6,8 @@
 #include <memory>
 #include <string>
 
+#include "tokenizer/alignment.h"
+
 namespace ragforge::tokenizer {
 
 class Normalizer {
@@ -15,6 +17,10 @@ class Normalizer {
   // no longer starts at the original's first character (HF then reports an
   // original offset > 0, which Metaspace's "first" prepend scheme looks at).
   virtual void normalize(std::string& text, bool& start_moved) const = 0;
+  // The same on text with alignments (the offsets path): s.text becomes what
+  // normalize() gives, and every byte keeps the original span HF's
+  // NormalizedString would give it.
+  virtual void normalize_aligned(AlignedText& s, bool& start_moved) const = 0;
   void normalize_text(std::string& text) const {
     bool moved = false;
     normalize(text, moved);

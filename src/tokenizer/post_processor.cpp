@@ -1,6 +1,9 @@
 #include "tokenizer/post_processor.h"
 
+#include <algorithm>
+
 #include "tokenizer/json_util.h"
+#include "tokenizer/unicode.h"
 
 namespace ragforge::tokenizer {
 namespace {
@@ -24,16 +27,19 @@ class Template final : public PostProcessor {
   }
   void process(TokenSequence& seq) const override {
     TokenSequence out;
+    out.with_offsets = seq.with_offsets;
     for (const Item& it : items_) {
       if (it.is_sequence) {
         out.ids.insert(out.ids.end(), seq.ids.begin(), seq.ids.end());
         out.tokens.insert(out.tokens.end(), seq.tokens.begin(), seq.tokens.end());
         out.special_tokens_mask.insert(out.special_tokens_mask.end(), seq.special_tokens_mask.begin(),
                                        seq.special_tokens_mask.end());
+        if (seq.with_offsets) out.offsets.insert(out.offsets.end(), seq.offsets.begin(), seq.offsets.end());
       } else {
         out.ids.insert(out.ids.end(), it.ids.begin(), it.ids.end());
         out.tokens.insert(out.tokens.end(), it.tokens.begin(), it.tokens.end());
         out.special_tokens_mask.insert(out.special_tokens_mask.end(), it.ids.size(), 1);
+        if (seq.with_offsets) out.offsets.insert(out.offsets.end(), it.ids.size(), {0, 0});
       }
     }
     seq = std::move(out);
@@ -43,10 +49,39 @@ class Template final : public PostProcessor {
   std::vector<Item> items_;
 };
 
-class Identity final : public PostProcessor {
+// ByteLevel (and RobertaProcessing's trim_offsets): no ids, only offsets.
+class TrimOffsets final : public PostProcessor {
  public:
+  TrimOffsets(bool trim, bool add_prefix_space) : trim_(trim), add_prefix_space_(add_prefix_space) {}
   size_t added_tokens() const override { return 0; }
   void process(TokenSequence&) const override {}
+  bool trims_offsets() const override { return trim_; }
+  void trim_offsets(TokenSequence& seq) const override {
+    if (!trim_ || !seq.with_offsets || seq.tokens.size() != seq.offsets.size()) return;
+    for (size_t i = 0; i < seq.offsets.size(); ++i) {
+      const std::string& token = seq.tokens[i];
+      auto& [start, end] = seq.offsets[i];
+      std::vector<char32_t> chars;
+      for (size_t k = 0; k < token.size();) {
+        size_t len;
+        chars.push_back(unicode::decode(token, k, len));
+        k += len;
+      }
+      auto space = [](char32_t c) { return c == 0x120 || unicode::is_whitespace(c); };  // 'Ġ' is the space byte
+      size_t leading = 0, trailing = 0;
+      while (leading < chars.size() && space(chars[leading])) ++leading;
+      while (trailing < chars.size() && space(chars[chars.size() - 1 - trailing])) ++trailing;
+      if (leading > 0) {
+        const bool is_first = i == 0 || start == 0;
+        if (is_first && add_prefix_space_ && leading == 1) leading = 0;  // the space it added stays
+        start = std::min(start + leading, end);
+      }
+      if (trailing > 0 && end >= trailing) end = std::max(end - trailing, start);
+    }
+  }
+
+ private:
+  bool trim_, add_prefix_space_;
 };
 
 class Sequence final : public PostProcessor {
@@ -59,6 +94,14 @@ class Sequence final : public PostProcessor {
   }
   void process(TokenSequence& seq) const override {
     for (const auto& p : parts_) p->process(seq);
+  }
+  bool trims_offsets() const override {
+    for (const auto& p : parts_)
+      if (p->trims_offsets()) return true;
+    return false;
+  }
+  void trim_offsets(TokenSequence& seq) const override {
+    for (const auto& p : parts_) p->trim_offsets(seq);
   }
 
  private:
@@ -101,7 +144,8 @@ std::unique_ptr<PostProcessor> make_template(const json& j, const std::string& w
 }
 
 // RobertaProcessing / BertProcessing: cls A sep, with "cls"/"sep" as [token, id].
-std::unique_ptr<PostProcessor> make_cls_sep(const json& j, const std::string& where) {
+// RobertaProcessing trims offsets unless told otherwise; BertProcessing never does.
+std::unique_ptr<PostProcessor> make_cls_sep(const json& j, bool roberta, const std::string& where) {
   auto pair = [&](const char* key) {
     const json& p = json_util::field(j, key, where);
     if (!p.is_array() || p.size() != 2 || !p[0].is_string() || !p[1].is_number_integer())
@@ -117,7 +161,13 @@ std::unique_ptr<PostProcessor> make_cls_sep(const json& j, const std::string& wh
   seq.is_sequence = true;
   items.push_back(seq);
   items.push_back(pair("sep"));
-  return std::make_unique<Template>(std::move(items));
+  auto tmpl = std::make_unique<Template>(std::move(items));
+  const bool trim = roberta && json_util::get_bool_or(j, "trim_offsets", true, where);
+  if (!trim) return tmpl;
+  std::vector<std::unique_ptr<PostProcessor>> parts;
+  parts.push_back(std::make_unique<TrimOffsets>(true, json_util::get_bool_or(j, "add_prefix_space", true, where)));
+  parts.push_back(std::move(tmpl));
+  return std::make_unique<Sequence>(std::move(parts));
 }
 
 }  // namespace
@@ -126,8 +176,10 @@ std::unique_ptr<PostProcessor> make_post_processor(const json& j, const std::str
   if (j.is_null()) return nullptr;
   const std::string type = json_util::type_of(j, where);
   if (type == "TemplateProcessing") return make_template(j, where);
-  if (type == "ByteLevel") return std::make_unique<Identity>();
-  if (type == "RobertaProcessing" || type == "BertProcessing") return make_cls_sep(j, where);
+  if (type == "ByteLevel")
+    return std::make_unique<TrimOffsets>(json_util::get_bool_or(j, "trim_offsets", true, where),
+                                         json_util::get_bool_or(j, "add_prefix_space", true, where));
+  if (type == "RobertaProcessing" || type == "BertProcessing") return make_cls_sep(j, type == "RobertaProcessing", where);
   if (type == "Sequence") {
     std::vector<std::unique_ptr<PostProcessor>> parts;
     const json& list = json_util::get_array(j, "processors", where);

@@ -91,9 +91,13 @@ void split_piece(const Piece& piece, const std::vector<Span>& matches, bool inve
       break;
     }
   }
+  const bool aligned = !piece.align.empty();
   for (const Span& s : spans) {
     if (s.second <= s.first) continue;
-    out.push_back({text.substr(s.first, s.second - s.first), piece.at_origin && s.first == 0});
+    out.push_back({text.substr(s.first, s.second - s.first), piece.at_origin && s.first == 0, {}});
+    if (aligned)
+      out.back().align.assign(piece.align.begin() + std::ptrdiff_t(s.first),
+                              piece.align.begin() + std::ptrdiff_t(s.second));
   }
 }
 
@@ -166,7 +170,13 @@ class ByteLevel final : public PreTokenizer {
   void pre_tokenize(std::vector<Piece>& pieces) const override {
     if (add_prefix_space_)
       for (Piece& p : pieces)
-        if (p.text.empty() || p.text[0] != ' ') p.text.insert(0, 1, ' ');
+        if (p.text.empty() || p.text[0] != ' ') {
+          p.text.insert(0, 1, ' ');
+          if (!p.align.empty()) {
+            const Offsets first = p.align[0];  // the first character's span
+            p.align.insert(p.align.begin(), first);
+          }
+        }
     if (use_regex_) {
       std::vector<Span> m;
       split_all(pieces, [&](const Piece& p, std::vector<Piece>& out) {
@@ -176,9 +186,21 @@ class ByteLevel final : public PreTokenizer {
       });
     }
     std::string mapped;
+    std::vector<Offsets> mapped_align;
     for (Piece& p : pieces) {
       mapped.clear();
-      byte_level::encode(p.text, mapped);
+      if (p.align.empty()) {
+        byte_level::encode(p.text, mapped);
+      } else {
+        // Every byte becomes a character with that byte's (its character's) span.
+        mapped_align.clear();
+        const auto& table = byte_level::byte_to_char();
+        for (size_t i = 0; i < p.text.size(); ++i) {
+          mapped += table[static_cast<unsigned char>(p.text[i])];
+          mapped_align.resize(mapped.size(), p.align[i]);
+        }
+        p.align.swap(mapped_align);
+      }
       p.text.swap(mapped);
     }
   }
@@ -197,16 +219,26 @@ class Metaspace final : public PreTokenizer {
     split_all(pieces, [&](Piece& p, std::vector<Piece>& out) {
       std::string t;
       t.reserve(p.text.size() + replacement_.size());
-      for (char c : p.text) {
+      const bool aligned = !p.align.empty();
+      std::vector<Offsets> a;
+      for (size_t i = 0; i < p.text.size(); ++i) {
+        const char c = p.text[i];
         if (c == ' ')
           t += replacement_;
         else
           t += c;
+        if (aligned) a.resize(t.size(), p.align[i]);  // the replacement takes the space's span
       }
       const bool starts = t.compare(0, replacement_.size(), replacement_) == 0;
-      if (!starts && (scheme_ == PrependScheme::Always || (scheme_ == PrependScheme::First && p.at_origin)))
+      if (!starts && (scheme_ == PrependScheme::Always || (scheme_ == PrependScheme::First && p.at_origin))) {
         t.insert(0, replacement_);
+        if (aligned) {
+          const Offsets first = a.empty() ? Offsets{0, 0} : a[0];  // the first character's span
+          a.insert(a.begin(), replacement_.size(), first);
+        }
+      }
       p.text.swap(t);
+      if (aligned) p.align.swap(a);
       if (!split_) {
         if (!p.text.empty()) out.push_back(std::move(p));
         return;

@@ -7,12 +7,17 @@
 #include <string>
 #include <vector>
 
+#include "tokenizer/alignment.h"
+
 namespace ragforge::tokenizer {
 
 // One split of the text on its way to the model.
 struct Piece {
   std::string text;
   bool at_origin = false;  // starts at offset 0 of the original text (Metaspace "first")
+  // The offsets path only (empty otherwise): the original span of every byte
+  // of `text`, kept through every split and rewrite.
+  std::vector<Offsets> align;
 };
 
 class PreTokenizer {

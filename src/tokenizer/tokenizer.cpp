@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "tokenizer/added_vocabulary.h"
+#include "tokenizer/alignment.h"
 #include "tokenizer/bpe.h"
 #include "tokenizer/decoder.h"
 #include "tokenizer/json_util.h"
@@ -38,6 +39,8 @@ struct Tokenizer::Impl {
 
   // Ids (and optionally tokens) of one sequence before post-processing.
   void encode_sequence(std::string_view text, TokenSequence& seq, bool with_tokens) const;
+  // The same with seq.offsets (the offsets path: alignments all the way).
+  void encode_sequence_offsets(std::string_view text, TokenSequence& seq, bool with_tokens) const;
   void finish(TokenSequence& seq, bool add_special_tokens, size_t max_length) const;
   void push_model_tokens(const std::string& word, TokenSequence& seq, bool with_tokens) const;
 };
@@ -213,9 +216,62 @@ void Tokenizer::Impl::encode_sequence(std::string_view text, TokenSequence& seq,
         continue;
       }
       pieces.clear();
-      pieces.push_back(Piece{std::move(s.text), s.at_origin});
+      pieces.push_back(Piece{std::move(s.text), s.at_origin, {}});
       if (pre_tokenizer) pre_tokenizer->pre_tokenize(pieces);
       for (const Piece& p : pieces) push_model_tokens(p.text, seq, with_tokens);
+    }
+  }
+  seq.special_tokens_mask.assign(seq.ids.size(), 0);
+}
+
+void Tokenizer::Impl::encode_sequence_offsets(std::string_view text, TokenSequence& seq, bool with_tokens) const {
+  seq.with_offsets = true;
+  std::string storage;
+  const std::string_view clean = unicode::sanitize_utf8(text, storage);
+  std::vector<Segment> raw, norm;
+  std::vector<Piece> pieces;
+  std::vector<uint32_t> lens;
+  AlignedText a;
+  auto push_added = [&](Segment& s, Offsets span) {
+    seq.ids.push_back(s.id);
+    seq.offsets.push_back(span);
+    if (with_tokens) seq.tokens.push_back(std::move(s.text));
+  };
+  added->split(clean, false, true, raw);
+  for (Segment& seg : raw) {
+    if (seg.id >= 0) {
+      push_added(seg, {seg.begin, seg.end});  // lstrip/rstrip whitespace included, as HF
+      continue;
+    }
+    init_aligned(seg.text, seg.begin, a);
+    bool start_moved = false;
+    if (normalizer) normalizer->normalize_aligned(a, start_moved);
+    norm.clear();
+    added->split(a.text, true, seg.at_origin && !start_moved, norm);
+    for (Segment& s : norm) {
+      if (s.id >= 0) {
+        push_added(s, original_span(a.align, s.begin, s.end));
+        continue;
+      }
+      pieces.clear();
+      pieces.push_back(Piece{std::move(s.text), s.at_origin,
+                             std::vector<Offsets>(a.align.begin() + std::ptrdiff_t(s.begin),
+                                                  a.align.begin() + std::ptrdiff_t(s.end))});
+      if (pre_tokenizer) pre_tokenizer->pre_tokenize(pieces);
+      for (const Piece& p : pieces) {
+        const size_t before = seq.ids.size();
+        lens.clear();
+        model->tokenize_with_lengths(p.text, seq.ids, lens);
+        // As HF's Word: each token covers the next lens[k] bytes of the piece.
+        size_t pos = 0;
+        for (uint32_t len : lens) {
+          const size_t end = std::min(pos + len, p.text.size());
+          seq.offsets.push_back(original_span(p.align, std::min(pos, end), end));
+          pos = end;
+        }
+        if (with_tokens)
+          for (size_t i = before; i < seq.ids.size(); ++i) seq.tokens.push_back(*model->id_to_token(seq.ids[i]));
+      }
     }
   }
   seq.special_tokens_mask.assign(seq.ids.size(), 0);
@@ -230,13 +286,16 @@ void Tokenizer::Impl::finish(TokenSequence& seq, bool add_special_tokens, size_t
       seq.ids.resize(budget);
       if (!seq.tokens.empty()) seq.tokens.resize(budget);
       seq.special_tokens_mask.resize(budget);
+      if (seq.with_offsets) seq.offsets.resize(budget);
     }
   }
+  if (seq.with_offsets && post_processor) post_processor->trim_offsets(seq);  // HF trims with or without specials
   if (process) post_processor->process(seq);
   if (max_length > 0 && seq.ids.size() > max_length) {  // more special tokens than max_length
     seq.ids.resize(max_length);
     seq.tokens.resize(std::min(seq.tokens.size(), max_length));
     seq.special_tokens_mask.resize(max_length);
+    if (seq.with_offsets) seq.offsets.resize(max_length);
   }
 }
 
@@ -250,6 +309,31 @@ Tokenizer::Encoding Tokenizer::encode(std::string_view text, bool add_special_to
   enc.tokens = std::move(seq.tokens);
   enc.special_tokens_mask = std::move(seq.special_tokens_mask);
   return enc;
+}
+
+Tokenizer::Encoding Tokenizer::encode_with_offsets(std::string_view text, bool add_special_tokens) const {
+  TokenSequence seq;
+  impl_->encode_sequence_offsets(text, seq, true);
+  impl_->finish(seq, add_special_tokens, 0);
+  Encoding enc;
+  enc.attention_mask.assign(seq.ids.size(), 1);
+  enc.ids = std::move(seq.ids);
+  enc.tokens = std::move(seq.tokens);
+  enc.special_tokens_mask = std::move(seq.special_tokens_mask);
+  enc.offsets = std::move(seq.offsets);
+  return enc;
+}
+
+std::vector<int32_t> Tokenizer::encode_ids_offsets(std::string_view text, std::vector<Offsets>& offsets,
+                                                   bool add_special_tokens) const {
+  TokenSequence seq;
+  // Trimming offsets reads the token strings.
+  const bool tokens = impl_->post_processor && impl_->post_processor->trims_offsets();
+  impl_->encode_sequence_offsets(text, seq, tokens);
+  if (add_special_tokens && impl_->post_processor && !tokens) seq.tokens.assign(seq.ids.size(), std::string());
+  impl_->finish(seq, add_special_tokens, 0);
+  offsets = std::move(seq.offsets);
+  return std::move(seq.ids);
 }
 
 std::vector<int32_t> Tokenizer::encode_ids(std::string_view text, bool add_special_tokens) const {
@@ -272,13 +356,17 @@ std::vector<Tokenizer::Encoding> Tokenizer::encode_batch(const std::vector<std::
   size_t longest = 0;
   for (const std::string& text : texts) {
     TokenSequence seq;
-    impl_->encode_sequence(text, seq, true);
+    if (options.offsets)
+      impl_->encode_sequence_offsets(text, seq, true);
+    else
+      impl_->encode_sequence(text, seq, true);
     impl_->finish(seq, add_special_tokens, options.truncation ? options.max_length : 0);
     Encoding enc;
     enc.attention_mask.assign(seq.ids.size(), 1);
     enc.ids = std::move(seq.ids);
     enc.tokens = std::move(seq.tokens);
     enc.special_tokens_mask = std::move(seq.special_tokens_mask);
+    enc.offsets = std::move(seq.offsets);
     longest = std::max(longest, enc.ids.size());
     out.push_back(std::move(enc));
   }
@@ -301,6 +389,7 @@ std::vector<Tokenizer::Encoding> Tokenizer::encode_batch(const std::vector<std::
     pad_vec(e.tokens, pad_tok);
     pad_vec(e.special_tokens_mask, 1);
     pad_vec(e.attention_mask, 0);
+    if (options.offsets) pad_vec(e.offsets, Offsets{0, 0});
   }
   return out;
 }

@@ -4,6 +4,7 @@
 //   auto tok = ragforge::tokenizer::Tokenizer::from_dir("third_party_npm/qwen3");
 //   auto enc = tok.encode("Hello world", /*add_special_tokens=*/false);
 //   std::string text = tok.decode(enc.ids);
+//   auto with = tok.encode_with_offsets("Hello world", false);  // with.offsets: {0,5}, {5,11}
 //
 // A Tokenizer is cheap to copy (the loaded model is shared) and safe to use
 // from several threads at once. Loading errors are ragforge::Error naming the
@@ -15,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace ragforge::tokenizer {
@@ -29,19 +31,44 @@ class Tokenizer {
   // transformers) and <dir>/chat_template.jinja (which wins over the key).
   static Tokenizer from_dir(const std::string& dir);
 
+  // [start, end) byte offsets into the encoded text.
+  using Offsets = std::pair<size_t, size_t>;
+
   struct Encoding {
     std::vector<int32_t> ids;
     std::vector<std::string> tokens;
     std::vector<int32_t> special_tokens_mask;  // 1 for tokens the post-processor or padding added
     std::vector<int32_t> attention_mask;       // 0 for padding
+    // Filled by encode_with_offsets() (and encode_batch with
+    // BatchOptions::offsets) only; encode() leaves it empty. One per id: the
+    // bytes of the input each token stands for, as HF tokenizers' offsets
+    // (Rust's encode(); Python reports the same spans in characters):
+    //  - an added token: its match in the text, with the whitespace its
+    //    lstrip/rstrip absorbed;
+    //  - a model token: the original characters its normalized bytes came from,
+    //    through every normalizer and pre-tokenizer (a prepended or replacing
+    //    "▁" maps to the character it was put before or replaced; NFC/NFKC,
+    //    lowercasing and stripping as HF's NormalizedString tracks them);
+    //  - a token that covers part of a multi-byte character (a byte-level or
+    //    <0x..> byte-fallback piece) gets the whole character;
+    //  - tokens the post-processor or padding adds: (0, 0). ByteLevel and
+    //    RobertaProcessing with trim_offsets drop spaces from the spans.
+    // Starts and ends never decrease along the sequence. For invalid UTF-8
+    // input the offsets index the text after U+FFFD replacement.
+    std::vector<Offsets> offsets;
   };
 
   // Invalid UTF-8 is read as Rust's String::from_utf8_lossy does (U+FFFD).
   // add_special_tokens applies tokenizer.json's post_processor (e.g. Llama's
   // bos); tokenizer_config.json's add_bos_token is only reported, as in HF.
   Encoding encode(std::string_view text, bool add_special_tokens = true) const;
+  // encode() plus Encoding::offsets (the same ids; slower, so opt-in).
+  Encoding encode_with_offsets(std::string_view text, bool add_special_tokens = true) const;
   // Only the ids of encode(), without building the token strings.
   std::vector<int32_t> encode_ids(std::string_view text, bool add_special_tokens = true) const;
+  // The ids of encode() and their offsets (as Encoding::offsets), without the token strings.
+  std::vector<int32_t> encode_ids_offsets(std::string_view text, std::vector<Offsets>& offsets,
+                                          bool add_special_tokens = true) const;
   // Unknown ids are skipped, as HF does.
   std::string decode(const std::vector<int32_t>& ids, bool skip_special_tokens = false) const;
 
@@ -50,6 +77,7 @@ class Tokenizer {
     bool truncation = false;  // cut from the right to max_length (needs max_length > 0)
     bool pad = true;          // pad every encoding to the longest of the batch with pad_token()
     bool pad_left = false;    // padding goes first instead of last
+    bool offsets = false;     // fill Encoding::offsets (padding gets (0, 0))
   };
   // Padding needs a pad token: tokenizer_config.json's pad_token or
   // tokenizer.json's padding; without one, padding a ragged batch throws.

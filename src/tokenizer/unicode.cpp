@@ -5,6 +5,9 @@
 #include <unicode/normalizer2.h>
 #include <unicode/stringpiece.h>
 #include <unicode/uchar.h>
+#include <unicode/unistr.h>
+
+#include <algorithm>
 
 #include "core/error.h"
 
@@ -164,6 +167,129 @@ void to_lowercase(std::string& s) {
                             status);
   check(status, "lowercasing");
   s.swap(out);
+}
+
+namespace {
+
+const icu::Normalizer2* instance(NormalForm form) {
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Normalizer2* n = nullptr;
+  switch (form) {
+    case NormalForm::NFC: n = icu::Normalizer2::getNFCInstance(status); break;
+    case NormalForm::NFD: n = icu::Normalizer2::getNFDInstance(status); break;
+    case NormalForm::NFKC: n = icu::Normalizer2::getNFKCInstance(status); break;
+    case NormalForm::NFKD: n = icu::Normalizer2::getNFKDInstance(status); break;
+  }
+  check(status, "normalizer");
+  return n;
+}
+
+struct Decomposed {
+  char32_t c;
+  uint8_t ccc;
+  int change;
+};
+
+}  // namespace
+
+bool is_normalized(std::string_view s, NormalForm form) {
+  if (is_ascii(s)) return true;
+  UErrorCode status = U_ZERO_ERROR;
+  const bool yes =
+      instance(form)->isNormalizedUTF8(icu::StringPiece(s.data(), static_cast<int32_t>(s.size())), status);
+  return U_SUCCESS(status) && yes;
+}
+
+std::vector<std::pair<char32_t, int>> normalize_with_changes(std::string_view s, NormalForm form) {
+  const bool compat = form == NormalForm::NFKC || form == NormalForm::NFKD;
+  const bool compose = form == NormalForm::NFC || form == NormalForm::NFKC;
+  const icu::Normalizer2* decomposer = instance(compat ? NormalForm::NFKD : NormalForm::NFD);
+  const icu::Normalizer2* composer = instance(NormalForm::NFC);
+  // Decomposition, then canonical ordering: each run of non-starters sorted
+  // (stably) by combining class, as the crate's Decompositions does.
+  std::vector<Decomposed> d;
+  d.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    size_t len;
+    const char32_t c = decode(s, i, len);
+    i += len;
+    UErrorCode status = U_ZERO_ERROR;
+    const icu::UnicodeString out = decomposer->normalize(icu::UnicodeString(static_cast<UChar32>(c)), status);
+    check(status, "normalization");
+    int change = 0;
+    for (int32_t k = 0; k < out.length();) {
+      const UChar32 cp = out.char32At(k);
+      k += U16_LENGTH(cp);
+      d.push_back({char32_t(cp), static_cast<uint8_t>(u_getCombiningClass(cp)), change});
+      change = 1;
+    }
+  }
+  for (size_t i = 0; i < d.size();) {
+    if (d[i].ccc == 0) {
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    while (j < d.size() && d[j].ccc != 0) ++j;
+    std::stable_sort(d.begin() + std::ptrdiff_t(i), d.begin() + std::ptrdiff_t(j),
+                     [](const Decomposed& a, const Decomposed& b) { return a.ccc < b.ccc; });
+    i = j;
+  }
+  std::vector<std::pair<char32_t, int>> out;
+  out.reserve(d.size());
+  if (!compose) {
+    for (const Decomposed& x : d) out.emplace_back(x.c, x.change);
+    return out;
+  }
+  // The crate's Recompositions: a starter waits as the composee; later
+  // characters compose with it unless blocked; the others wait in `buffer`.
+  bool has_composee = false;
+  std::pair<char32_t, int> composee{0, 0};
+  int last_ccc = -1;  // -1: none
+  std::vector<std::pair<char32_t, int>> buffer;
+  for (const Decomposed& x : d) {
+    if (!has_composee) {
+      if (x.ccc != 0) {
+        out.emplace_back(x.c, x.change);
+        continue;
+      }
+      composee = {x.c, x.change};
+      has_composee = true;
+      continue;
+    }
+    if (last_ccc >= 0 && last_ccc >= x.ccc) {  // blocked
+      if (x.ccc == 0) {
+        out.push_back(composee);
+        out.insert(out.end(), buffer.begin(), buffer.end());
+        buffer.clear();
+        composee = {x.c, x.change};
+        last_ccc = -1;
+        continue;
+      }
+      buffer.emplace_back(x.c, x.change);
+      last_ccc = x.ccc;
+      continue;
+    }
+    const UChar32 r = composer->composePair(static_cast<UChar32>(composee.first), static_cast<UChar32>(x.c));
+    if (r >= 0) {
+      composee = {char32_t(r), composee.second + x.change - 1};
+      continue;
+    }
+    if (last_ccc < 0 && x.ccc == 0) {
+      out.push_back(composee);
+      composee = {x.c, x.change};
+      continue;
+    }
+    buffer.emplace_back(x.c, x.change);
+    last_ccc = x.ccc;
+  }
+  if (has_composee) out.push_back(composee);
+  out.insert(out.end(), buffer.begin(), buffer.end());
+  return out;
+}
+
+bool is_combining_mark(char32_t c) {
+  return c >= 0x80 && (U_GET_GC_MASK(static_cast<UChar32>(c)) & U_GC_M_MASK) != 0;
 }
 
 bool strip_accents(std::string& s) {

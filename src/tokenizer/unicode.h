@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace ragforge::tokenizer::unicode {
 
@@ -64,6 +66,17 @@ bool is_word_char(char32_t c);     // regex \w: Alphabetic, M, Nd, Pc, Join_Cont
 
 enum class NormalForm { NFC, NFD, NFKC, NFKD };
 void normalize(std::string& s, NormalForm form);
+// Whether normalize(s, form) would leave `s` as it is.
+bool is_normalized(std::string_view s, NormalForm form);
+// The characters of `s` normalized, each with the alignment change HF's
+// unicode-normalization-alignments reports (0: replaces the next original
+// character; 1: inserted; -n: replaces one and removes n more), computed as
+// that crate does: per-character decomposition (first character 0, the others
+// 1), canonical reordering, then canonical composition (a composite of k and
+// c takes change(k) + change(c) - 1). Offsets only; normalize() stays the
+// reference for the text.
+std::vector<std::pair<char32_t, int>> normalize_with_changes(std::string_view s, NormalForm form);
+bool is_combining_mark(char32_t c);  // general category M* (Rust's is_combining_mark)
 void to_lowercase(std::string& s);  // Rust str::to_lowercase
 // Drops combining marks (M*); true when the first character was one.
 bool strip_accents(std::string& s);

@@ -84,5 +84,67 @@ TEST(Generate, StopTokensEndRowsAndPadTheRest) {
   for (int64_t i = first_stop + 1; i < row0.size(0); ++i) EXPECT_EQ(row0[i].item<int64_t>(), 0);
 }
 
+
+// The argmax chain: one unpadded prompt, the whole sequence recomputed for
+// every new token, the highest logit appended (what `ragforge logits` gives
+// token by token).
+torch::Tensor argmax_chain(CausalLMImpl& lm, torch::Tensor prompt, int64_t n) {
+  torch::NoGradGuard no_grad;
+  std::vector<int64_t> out;
+  auto ids = prompt.unsqueeze(0);
+  for (int64_t i = 0; i < n; ++i) {
+    auto logits = lm.forward(ids).logits;  // positions 0..T-1, no mask
+    auto next = logits[0][ids.size(1) - 1].argmax(-1);
+    out.push_back(next.item<int64_t>());
+    ids = torch::cat({ids, next.view({1, 1})}, 1);
+  }
+  return torch::tensor(out, torch::kInt64);
+}
+
+TEST(Generate, GreedyEqualsTheArgmaxChainBatchedOrNotCachedOrNot) {
+  for (const char* name : {"llama", "mistral", "phi3", "qwen2", "qwen3"}) {
+    auto lm = CausalLMImpl::from_pretrained(golden_dir(name));
+    io::SafetensorsFile g(golden_dir(name) + "/golden.safetensors");
+    auto ids = g.tensor("input_ids"), mask = g.tensor("attention_mask");
+    const int64_t B = ids.size(0), n = 8;
+    std::vector<torch::Tensor> chains;
+    for (int64_t r = 0; r < B; ++r) {
+      auto real = ids[r].masked_select(mask[r].to(torch::kBool));  // left pads removed
+      chains.push_back(argmax_chain(*lm, real, n));
+    }
+    GenerationOptions o;
+    o.max_new_tokens = n;
+    o.stop_token_ids = {-1};
+    for (bool cache : {true, false}) {
+      o.use_cache = cache;
+      auto batched = generate(*lm, ids, mask, o);  // left-padded batch
+      for (int64_t r = 0; r < B; ++r) {
+        EXPECT_TRUE(torch::equal(batched.new_tokens[r], chains[static_cast<size_t>(r)]))
+            << name << " row " << r << " cache " << cache << ": " << batched.new_tokens[r] << " vs "
+            << chains[static_cast<size_t>(r)];
+        auto real = ids[r].masked_select(mask[r].to(torch::kBool)).unsqueeze(0);
+        auto alone = generate(*lm, real, torch::Tensor(), o);
+        EXPECT_TRUE(torch::equal(alone.new_tokens[0], chains[static_cast<size_t>(r)])) << name << " row " << r;
+      }
+    }
+  }
+}
+
+TEST(Generate, TopKOneSamplingIsGreedyAndTopKKeepsOnlyTheBest) {
+  auto logits = torch::tensor({{0.0f, 3.0f, 1.0f, 2.0f}, {5.0f, 4.0f, 0.0f, -1.0f}});
+  GenerationOptions o;
+  o.do_sample = true;
+  o.top_k = 1;
+  torch::manual_seed(0);
+  EXPECT_TRUE(torch::equal(choose_tokens(logits, o), torch::tensor({1, 0}, torch::kInt64)));
+  o.top_k = 2;
+  for (int i = 0; i < 200; ++i) {  // only the two highest logits are ever drawn
+    auto t = choose_tokens(logits, o);
+    const int64_t a = t[0].item<int64_t>(), b = t[1].item<int64_t>();
+    EXPECT_TRUE(a == 1 || a == 3) << a;
+    EXPECT_TRUE(b == 0 || b == 1) << b;
+  }
+}
+
 }  // namespace
 }  // namespace ragforge::model
