@@ -286,14 +286,15 @@ TEST(InferenceCli, BadInputsAreClearErrors) {
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("model.model_name_or_path=" + model), std::string::npos) << r.err;
   // Config mistakes stop before the run dir exists.
-  r = run_process(inference_args(dir, model, data, dir / "g3.jsonl", {"model.generation.return_full_text=true"}));
+  Scratch fresh;
+  r = run_process(inference_args(fresh, model, data, fresh / "g3.jsonl", {"model.generation.return_full_text=true"}));
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("return_full_text"), std::string::npos) << r.err;
-  r = run_process(inference_args(dir, model, data, dir / "g3.jsonl", {"model.load_in_8bit=true"}));
+  r = run_process(inference_args(fresh, model, data, fresh / "g3.jsonl", {"model.load_in_8bit=true"}));
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("quantized base weights"), std::string::npos) << r.err;
-  EXPECT_FALSE(fs::exists(dir / "run"));
-  EXPECT_FALSE(fs::exists(dir / "g3.jsonl"));
+  EXPECT_FALSE(fs::exists(fresh / "run"));
+  EXPECT_FALSE(fs::exists(fresh / "g3.jsonl"));
 }
 
 }  // namespace

@@ -105,11 +105,17 @@ TEST(Generate, GreedyEqualsTheArgmaxChainBatchedOrNotCachedOrNot) {
   for (const char* name : {"llama", "mistral", "phi3", "qwen2", "qwen3"}) {
     auto lm = CausalLMImpl::from_pretrained(golden_dir(name));
     io::SafetensorsFile g(golden_dir(name) + "/golden.safetensors");
-    auto ids = g.tensor("input_ids"), mask = g.tensor("attention_mask");
-    const int64_t B = ids.size(0), n = 8;
-    std::vector<torch::Tensor> chains;
+    auto golden_ids = g.tensor("input_ids"), golden_mask = g.tensor("attention_mask");
+    const int64_t B = golden_ids.size(0), T = golden_ids.size(1), n = 8;
+    // Each golden row's real tokens (its pads, left or right, removed), and the
+    // batch of them left-padded as generation takes prompts.
+    auto ids = torch::zeros({B, T}, torch::kInt64), mask = torch::zeros({B, T}, torch::kInt64);
+    std::vector<torch::Tensor> prompts, chains;
     for (int64_t r = 0; r < B; ++r) {
-      auto real = ids[r].masked_select(mask[r].to(torch::kBool));  // left pads removed
+      auto real = golden_ids[r].masked_select(golden_mask[r].to(torch::kBool));
+      ids[r].narrow(0, T - real.size(0), real.size(0)).copy_(real);
+      mask[r].narrow(0, T - real.size(0), real.size(0)).fill_(1);
+      prompts.push_back(real);
       chains.push_back(argmax_chain(*lm, real, n));
     }
     GenerationOptions o;
@@ -122,8 +128,7 @@ TEST(Generate, GreedyEqualsTheArgmaxChainBatchedOrNotCachedOrNot) {
         EXPECT_TRUE(torch::equal(batched.new_tokens[r], chains[static_cast<size_t>(r)]))
             << name << " row " << r << " cache " << cache << ": " << batched.new_tokens[r] << " vs "
             << chains[static_cast<size_t>(r)];
-        auto real = ids[r].masked_select(mask[r].to(torch::kBool)).unsqueeze(0);
-        auto alone = generate(*lm, real, torch::Tensor(), o);
+        auto alone = generate(*lm, prompts[static_cast<size_t>(r)].unsqueeze(0), torch::Tensor(), o);
         EXPECT_TRUE(torch::equal(alone.new_tokens[0], chains[static_cast<size_t>(r)])) << name << " row " << r;
       }
     }
