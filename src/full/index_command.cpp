@@ -26,7 +26,7 @@ int run_index(const IndexCommandOptions& opts) {
               << " in " << std::fixed << std::setprecision(3) << stats.seconds << " s ("
               << std::setprecision(0) << (stats.seconds > 0 ? stats.documents / stats.seconds : 0.0)
               << " docs/s)\n";
-    std::cout << std::defaultfloat << "BM25 k1=" << p.k1 << " k2=" << p.k2 << " k3=" << p.k3 << " b=" << p.b
+    std::cout << std::defaultfloat << std::setprecision(6) << "BM25 k1=" << p.k1 << " k2=" << p.k2 << " k3=" << p.k3 << " b=" << p.b
               << " min_normlen=" << p.min_normlen << ", stemmer " << opts.index.stemmer << "\n";
     return 0;
   } catch (const std::exception& e) {

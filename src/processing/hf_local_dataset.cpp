@@ -118,7 +118,8 @@ std::vector<std::string> data_files_for_split(const ConfigView& cfg, const std::
   return out;
 }
 
-[[noreturn]] void no_hub(const std::string& label, const std::string& path, const std::string& split) {
+[[noreturn]] void no_hub(const std::string& label, const std::string& path, const std::string& split,
+                         const std::string& path_key) {
   std::string stem = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
   const std::string file = stem + "-" + split + ".jsonl";
   throw Error(label + ": '" + path + "' is not a local file or folder, so it would be a Hugging Face Hub dataset; "
@@ -126,7 +127,7 @@ std::vector<std::string> data_files_for_split(const ConfigView& cfg, const std::
               "is reachable (python -c \"import datasets; datasets.load_dataset('" + path + "', split='" + split +
               "').to_json('" + file + "')\"), then use LocalLoader (_target_: "
               "ragfit.processing.dataset_loaders.loaders.LocalLoader, filename: " + file +
-              ") or point this loader at the file (dataset_config.path=" + file + ")");
+              ") or point this loader at the file (" + path_key + "=" + file + ")");
 }
 
 }  // namespace
@@ -157,7 +158,7 @@ LocalDatasetFiles resolve_hf_dataset(const ConfigView& cfg, const std::string& l
     const bool looks_local = path.rfind("./", 0) == 0 || path.rfind("../", 0) == 0 || path.rfind('/', 0) == 0 ||
                              path.rfind("~", 0) == 0 || is_json_file(p);
     if (looks_local) throw Error(label + ": dataset_config.path '" + path + "': no such file or folder");
-    no_hub(label, path, split);
+    no_hub(label, path, split, cfg.full_key("path"));
   }
 
   fs::path root = base.empty() ? p : (base.is_absolute() ? base : p / base);

@@ -63,6 +63,8 @@ std::string unit_label(const Unit& u) {
   return from + " -> " + quoted(u.dataset);
 }
 
+std::string examples(size_t n) { return std::to_string(n) + (n == 1 ? " example" : " examples"); }
+
 std::string seconds(double s) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.2f s", s);
@@ -212,10 +214,10 @@ PipelineResult run_pipeline(const settings::ProcessingSettings& s, const Pipelin
     const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     ++result.computed;
     if (step.kind() == Step::Kind::Effect) {
-      out << line << outputs.back().examples << " examples -> " << outputs.back().path << " (written at the end)\n";
+      out << line << examples(outputs.back().examples) << " -> " << outputs.back().path << " (written at the end)\n";
     } else {
       const Rows& rows = store.get(p.unit.dataset);
-      out << line << rows.size() << " examples (" << seconds(dt) << ")";
+      out << line << examples(rows.size()) << " (" << seconds(dt) << ")";
       if (!p.cache_file.empty()) {
         write_file_atomic(p.cache_file, to_jsonl(rows));
         out << ", cached";
@@ -239,7 +241,7 @@ PipelineResult run_pipeline(const settings::ProcessingSettings& s, const Pipelin
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   out << "processing '" << s.name << "': done in " << seconds(total) << " (" << result.computed << " computed, "
       << result.reused << " reused from the cache or not needed)\n";
-  for (const OutputFile* f : final_outputs) out << "wrote " << f->path << " (" << f->examples << " examples)\n";
+  for (const OutputFile* f : final_outputs) out << "wrote " << f->path << " (" << examples(f->examples) << ")\n";
   return result;
 }
 

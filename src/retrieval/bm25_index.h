@@ -13,7 +13,8 @@
 // words), lowercased and, with stemmer "english", stemmed (STEM_ALL: only
 // stems are indexed, so a document's length is its number of words). The
 // document data holds {"id", "title", "text"} as JSON; a hit returns them as
-// {id, title, content, score}.
+// {id, title, content, score}. There is no termlist table: an index is for
+// searching, and is rebuilt rather than edited.
 //
 // ---- What a query is ------------------------------------------------------
 // Plain free text: Xapian::QueryParser splits and stems it exactly as the

@@ -97,8 +97,11 @@ IndexStats build_index(const std::string& corpus_jsonl, const std::string& index
   meta.xapian_version = Xapian::version_string();
   try {
     // No fsync per flush: StagingDir::install syncs every file once at the end.
-    Xapian::WritableDatabase db(staging.path().string(),
-                                Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_BACKEND_GLASS | Xapian::DB_NO_SYNC);
+    // No termlist table (per-document term lists): BM25 search never reads
+    // it and an index is rebuilt, never edited; it saves a quarter of the
+    // indexing time and of the disk.
+    Xapian::WritableDatabase db(staging.path().string(), Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_BACKEND_GLASS |
+                                                             Xapian::DB_NO_SYNC | Xapian::DB_NO_TERMLIST);
     Xapian::TermGenerator generator = make_term_generator(options.stemmer);
     std::vector<IdSlot> ids;
     CorpusDocument row;

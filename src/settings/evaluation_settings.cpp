@@ -1,9 +1,12 @@
 #include "settings/evaluation_settings.h"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <map>
+#include <string_view>
 
+#include "config/python_repr.h"
 #include "core/error.h"
 
 namespace ragforge::settings {
@@ -59,16 +62,72 @@ std::string supported_metrics_line() {
          "ragforge.evaluation.<name> spellings work too)";
 }
 
-std::string drop_advice(const std::vector<size_t>& indices) {
-  std::vector<size_t> sorted = indices;
-  std::sort(sorted.rbegin(), sorted.rend());
-  std::string overrides;
-  for (size_t i : sorted) overrides += (overrides.empty() ? "'~metrics." : " '~metrics.") + std::to_string(i) + "'";
-  if (sorted.size() == 1)
-    return "Drop it with the command-line override " + overrides + ", or delete it from the metrics list in the config.";
-  return "Drop them with the command-line overrides " + overrides +
-         " (highest index first, so the others keep their positions), or delete them from the metrics list in the "
-         "config.";
+// A dict key in Hydra's override grammar: special characters escaped with
+// a backslash; nullopt for a quote, which a key cannot hold.
+std::optional<std::string> override_key(const std::string& key) {
+  std::string out;
+  for (char c : key) {
+    if (c == '"' || c == '\'') return std::nullopt;
+    if (std::string_view("\\()[]{}:=, \t").find(c) != std::string_view::npos) out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+// A config value in Hydra's override grammar ({a: 1, b: [x, "y z"]}), for a
+// command line that replaces a list; nullopt when it has no such form.
+std::optional<std::string> override_text(const Node& n) {
+  if (n.is_dict() || n.is_list()) {
+    std::string out = n.is_dict() ? "{" : "[";
+    bool first = true;
+    auto add = [&](const std::optional<std::string>& piece) {
+      if (!piece) return false;
+      out += (first ? "" : ", ") + *piece;
+      first = false;
+      return true;
+    };
+    if (n.is_dict()) {
+      for (const config::DictEntry& e : n.entries()) {
+        auto key = override_key(e.key.text);
+        auto value = override_text(e.value);
+        if (!key || !value || !add(*key + ": " + *value)) return std::nullopt;
+      }
+    } else {
+      for (const Node& item : n.items())
+        if (!add(override_text(item))) return std::nullopt;
+    }
+    return out + (n.is_dict() ? "}" : "]");
+  }
+  if (n.is_null()) return std::string("null");
+  if (n.is_bool()) return std::string(n.as_bool() ? "true" : "false");
+  if (n.is_int()) return std::to_string(n.as_int());
+  if (n.is_float()) return config::python_float_repr(n.as_float());
+  const std::string& text = n.as_string();
+  const bool plain = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-' || c == '/';
+  }) && !std::isdigit(static_cast<unsigned char>(text[0])) && text != "true" && text != "false" && text != "null";
+  if (plain) return text;
+  std::string quoted = "\"";
+  for (char c : text) quoted += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+  return quoted + "\"";
+}
+
+// How to run without the metrics at `bad`. Hydra's `~metrics.N` cannot
+// delete a list item (OmegaConf raises "list indices must be integers"), so
+// the command line replaces the whole list instead.
+std::string drop_advice(const Node& list, const std::vector<size_t>& bad) {
+  const bool one = bad.size() == 1;
+  std::string advice = std::string(one ? "Drop it" : "Drop them") + ": delete " + (one ? "it" : "them") +
+                       " from the metrics list in the config";
+  Node kept = Node::list();
+  for (size_t i = 0; i < list.size(); ++i)
+    if (std::find(bad.begin(), bad.end(), i) == bad.end()) kept.push_back(list.items()[i]);
+  const auto text = override_text(kept);
+  if (!text) return advice + ".";
+  std::string shell_safe;  // inside '...' for the shell
+  for (char c : *text) shell_safe += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return advice + ", or set the list without " + (one ? "it" : "them") +
+         " on the command line (Hydra's ~metrics.N cannot delete a list item): metrics='" + shell_safe + "'";
 }
 
 std::vector<std::string> all_metric_targets() {
@@ -120,7 +179,7 @@ void check_metric_targets(const ConfigView& root, const Node& list) {
   const std::string head = bad.size() == 1 ? "metrics: 1 metric cannot be computed:\n"
                                            : "metrics: " + std::to_string(bad.size()) +
                                                  " metrics cannot be computed:\n";
-  throw Error(head + problems + supported_metrics_line() + ".\n" + drop_advice(bad));
+  throw Error(head + problems + supported_metrics_line() + ".\n" + drop_advice(list, bad));
 }
 
 ClassificationSettings parse_classification(const ConfigView& m) {
@@ -169,8 +228,8 @@ std::vector<MetricSettings> parse_metrics(const ConfigView& root) {
     s.kind = *metric_of_target(s.target);
     if (auto it = seen.find(s.kind); it != seen.end())
       throw Error(m.path() + ": " + metric_name(s.kind) + " is listed twice (also metrics." +
-                  std::to_string(it->second) + "); RAG-FiT would pool both into one average. Drop one with '~" +
-                  m.path() + "'" + m.origin_suffix("_target_"));
+                  std::to_string(it->second) + "); RAG-FiT would pool both into one average. Delete one from the list" +
+                  m.origin_suffix("_target_"));
     seen[s.kind] = i;
     if (s.kind == MetricKind::Classification) {
       m.require_known_keys({"_target_", "mapping", "else_value"});

@@ -52,9 +52,12 @@ class Tokenizer {
     //  - a token that covers part of a multi-byte character (a byte-level or
     //    <0x..> byte-fallback piece) gets the whole character;
     //  - tokens the post-processor or padding adds: (0, 0). ByteLevel and
-    //    RobertaProcessing with trim_offsets drop spaces from the spans.
-    // Starts and ends never decrease along the sequence. For invalid UTF-8
-    // input the offsets index the text after U+FFFD replacement.
+    //    RobertaProcessing with trim_offsets drop spaces from the spans (in
+    //    bytes, as Rust's encode(): a trimmed span can end inside a character
+    //    where Python's character offsets round).
+    // Starts and ends never decrease along the sequence (trim_offsets aside).
+    // For invalid UTF-8 input the offsets index the text after U+FFFD
+    // replacement.
     std::vector<Offsets> offsets;
   };
 
