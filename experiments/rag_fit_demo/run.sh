@@ -14,7 +14,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BIN=${BIN:-$ROOT/build/bin}
 WORK=${WORK:-$ROOT/experiments/rag_fit_demo/work}
-N_TRAIN=${N_TRAIN:-3000}
+N_TRAIN=${N_TRAIN:-6000}
 N_TEST=${N_TEST:-300}
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 [ -x "$BIN/ragforge" ] || { echo "run.sh: build first (scripts/build.sh)" >&2; exit 1; }
@@ -60,7 +60,7 @@ recall=$(awk '{ match($0, /"word":"[^"]*"/); w = substr($0, RSTART + 8, RLENGTH 
   if (index($0, "\"positive_passages\":\"" w ": ") || index($0, "\\n" w ": ")) hit++ }
   END { printf "%.3f", hit / n }' processed/rag-test.jsonl)
 
-value() { sed -n "s/^ *$2: *//p" "results/$1.yaml" | head -1; }
+value() { sed -n "s/^ *$2: *//p" "results/$1.yaml" | head -1 | awk '{ printf "%.3f", $1 }'; }
 table=$ROOT/experiments/rag_fit_demo/results.md
 {
   echo "| Setting | Model | Context | EM | F1 |"

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <type_traits>
 
 #include "tokenizer/byte_level.h"
 #include "tokenizer/json_util.h"
@@ -32,8 +33,9 @@ struct Mark {
 };
 
 // HF's NormalizedString::split: `matches` must be sorted and disjoint.
-void split_piece(const Piece& piece, const std::vector<Span>& matches, bool invert, Behavior behavior,
-                 std::vector<Piece>& out) {
+template <class P>
+void split_piece(const P& piece, const std::vector<Span>& matches, bool invert, Behavior behavior,
+                 std::vector<P>& out) {
   const std::string& text = piece.text;
   std::vector<Mark> marks;
   marks.reserve(matches.size() * 2 + 1);
@@ -91,25 +93,29 @@ void split_piece(const Piece& piece, const std::vector<Span>& matches, bool inve
       break;
     }
   }
-  const bool aligned = !piece.align.empty();
   for (const Span& s : spans) {
     if (s.second <= s.first) continue;
-    out.push_back({text.substr(s.first, s.second - s.first), piece.at_origin && s.first == 0, {}});
-    if (aligned)
+    if constexpr (std::is_same_v<P, AlignedPiece>) {
+      out.emplace_back();
+      out.back().text = text.substr(s.first, s.second - s.first);
+      out.back().at_origin = piece.at_origin && s.first == 0;
       out.back().align.assign(piece.align.begin() + std::ptrdiff_t(s.first),
                               piece.align.begin() + std::ptrdiff_t(s.second));
+    } else {
+      out.push_back({text.substr(s.first, s.second - s.first), piece.at_origin && s.first == 0});
+    }
   }
 }
 
 // Applies `fn(piece, out)` to every piece.
-template <typename Fn>
-void split_all(std::vector<Piece>& pieces, Fn&& fn) {
-  thread_local std::vector<Piece> out;  // keeps its capacity between calls
+template <class P, typename Fn>
+void split_all(std::vector<P>& pieces, Fn&& fn) {
+  thread_local std::vector<P> out;  // keeps its capacity between calls
   out.clear();
   size_t bytes = 0;
-  for (const Piece& p : pieces) bytes += p.text.size();
+  for (const P& p : pieces) bytes += p.text.size();
   out.reserve(bytes / 3 + pieces.size() + 4);
-  for (Piece& p : pieces) fn(p, out);
+  for (P& p : pieces) fn(p, out);
   pieces.swap(out);
   out.clear();
 }
@@ -124,19 +130,30 @@ void char_matches(const std::string& text, const std::function<bool(char32_t)>& 
   }
 }
 
+// Every pre-tokenizer runs one template for both piece types.
+#define RAGFORGE_PRE_TOKENIZE_BOTH                                                          \
+  void pre_tokenize(std::vector<Piece>& pieces) const override { run(pieces); }           \
+  void pre_tokenize(std::vector<AlignedPiece>& pieces) const override { run(pieces); }
+
+template <class P>
+constexpr bool kAligned = std::is_same_v<P, AlignedPiece>;
+
 class Split final : public PreTokenizer {
  public:
   Split(Pattern p, Behavior b, bool invert) : pattern_(std::move(p)), behavior_(b), invert_(invert) {}
-  void pre_tokenize(std::vector<Piece>& pieces) const override {
+  RAGFORGE_PRE_TOKENIZE_BOTH
+
+ private:
+  template <class P>
+  void run(std::vector<P>& pieces) const {
     std::vector<Span> m;
-    split_all(pieces, [&](const Piece& p, std::vector<Piece>& out) {
+    split_all(pieces, [&](const P& p, std::vector<P>& out) {
       m.clear();
       pattern_.find_all(p.text, m);
       split_piece(p, m, invert_, behavior_, out);
     });
   }
 
- private:
   Pattern pattern_;
   Behavior behavior_;
   bool invert_;
@@ -145,16 +162,19 @@ class Split final : public PreTokenizer {
 class CharSplit final : public PreTokenizer {
  public:
   CharSplit(std::function<bool(char32_t)> pred, Behavior b) : pred_(std::move(pred)), behavior_(b) {}
-  void pre_tokenize(std::vector<Piece>& pieces) const override {
+  RAGFORGE_PRE_TOKENIZE_BOTH
+
+ private:
+  template <class P>
+  void run(std::vector<P>& pieces) const {
     std::vector<Span> m;
-    split_all(pieces, [&](const Piece& p, std::vector<Piece>& out) {
+    split_all(pieces, [&](const P& p, std::vector<P>& out) {
       m.clear();
       char_matches(p.text, pred_, m);
       split_piece(p, m, false, behavior_, out);
     });
   }
 
- private:
   std::function<bool(char32_t)> pred_;
   Behavior behavior_;
 };
@@ -167,45 +187,47 @@ class ByteLevel final : public PreTokenizer {
       regex_ = Pattern::regex(R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)",
                               where);
   }
-  void pre_tokenize(std::vector<Piece>& pieces) const override {
+  RAGFORGE_PRE_TOKENIZE_BOTH
+
+ private:
+  template <class P>
+  void run(std::vector<P>& pieces) const {
     if (add_prefix_space_)
-      for (Piece& p : pieces)
+      for (P& p : pieces)
         if (p.text.empty() || p.text[0] != ' ') {
           p.text.insert(0, 1, ' ');
-          if (!p.align.empty()) {
-            const Offsets first = p.align[0];  // the first character's span
+          if constexpr (kAligned<P>) {
+            const Offsets first = p.align.empty() ? Offsets{0, 0} : p.align[0];  // the first character's span
             p.align.insert(p.align.begin(), first);
           }
         }
     if (use_regex_) {
       std::vector<Span> m;
-      split_all(pieces, [&](const Piece& p, std::vector<Piece>& out) {
+      split_all(pieces, [&](const P& p, std::vector<P>& out) {
         m.clear();
         regex_.find_all(p.text, m);
         split_piece(p, m, false, Behavior::Isolated, out);
       });
     }
     std::string mapped;
-    std::vector<Offsets> mapped_align;
-    for (Piece& p : pieces) {
+    for (P& p : pieces) {
       mapped.clear();
-      if (p.align.empty()) {
-        byte_level::encode(p.text, mapped);
-      } else {
+      if constexpr (kAligned<P>) {
         // Every byte becomes a character with that byte's (its character's) span.
-        mapped_align.clear();
+        std::vector<Offsets> mapped_align;
         const auto& table = byte_level::byte_to_char();
         for (size_t i = 0; i < p.text.size(); ++i) {
           mapped += table[static_cast<unsigned char>(p.text[i])];
           mapped_align.resize(mapped.size(), p.align[i]);
         }
         p.align.swap(mapped_align);
+      } else {
+        byte_level::encode(p.text, mapped);
       }
       p.text.swap(mapped);
     }
   }
 
- private:
   bool add_prefix_space_, use_regex_;
   Pattern regex_;
 };
@@ -214,31 +236,34 @@ class Metaspace final : public PreTokenizer {
  public:
   Metaspace(std::string replacement, PrependScheme scheme, bool split)
       : replacement_(std::move(replacement)), scheme_(scheme), split_(split) {}
-  void pre_tokenize(std::vector<Piece>& pieces) const override {
+  RAGFORGE_PRE_TOKENIZE_BOTH
+
+ private:
+  template <class P>
+  void run(std::vector<P>& pieces) const {
     std::vector<Span> m;
-    split_all(pieces, [&](Piece& p, std::vector<Piece>& out) {
+    split_all(pieces, [&](P& p, std::vector<P>& out) {
       std::string t;
       t.reserve(p.text.size() + replacement_.size());
-      const bool aligned = !p.align.empty();
-      std::vector<Offsets> a;
+      [[maybe_unused]] std::vector<Offsets> a;
       for (size_t i = 0; i < p.text.size(); ++i) {
         const char c = p.text[i];
         if (c == ' ')
           t += replacement_;
         else
           t += c;
-        if (aligned) a.resize(t.size(), p.align[i]);  // the replacement takes the space's span
+        if constexpr (kAligned<P>) a.resize(t.size(), p.align[i]);  // the replacement takes the space's span
       }
       const bool starts = t.compare(0, replacement_.size(), replacement_) == 0;
       if (!starts && (scheme_ == PrependScheme::Always || (scheme_ == PrependScheme::First && p.at_origin))) {
         t.insert(0, replacement_);
-        if (aligned) {
+        if constexpr (kAligned<P>) {
           const Offsets first = a.empty() ? Offsets{0, 0} : a[0];  // the first character's span
           a.insert(a.begin(), replacement_.size(), first);
         }
       }
       p.text.swap(t);
-      if (aligned) p.align.swap(a);
+      if constexpr (kAligned<P>) p.align.swap(a);
       if (!split_) {
         if (!p.text.empty()) out.push_back(std::move(p));
         return;
@@ -251,7 +276,6 @@ class Metaspace final : public PreTokenizer {
     });
   }
 
- private:
   std::string replacement_;
   PrependScheme scheme_;
   bool split_;
@@ -260,13 +284,18 @@ class Metaspace final : public PreTokenizer {
 class Sequence final : public PreTokenizer {
  public:
   explicit Sequence(std::vector<std::unique_ptr<PreTokenizer>> parts) : parts_(std::move(parts)) {}
-  void pre_tokenize(std::vector<Piece>& pieces) const override {
+  RAGFORGE_PRE_TOKENIZE_BOTH
+
+ private:
+  template <class P>
+  void run(std::vector<P>& pieces) const {
     for (const auto& p : parts_) p->pre_tokenize(pieces);
   }
 
- private:
   std::vector<std::unique_ptr<PreTokenizer>> parts_;
 };
+
+#undef RAGFORGE_PRE_TOKENIZE_BOTH
 
 std::string single_char(const json& j, const char* key, const std::string& dflt, const std::string& where) {
   std::string s = json_util::get_string_or(j, key, dflt, where);

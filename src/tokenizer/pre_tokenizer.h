@@ -15,8 +15,11 @@ namespace ragforge::tokenizer {
 struct Piece {
   std::string text;
   bool at_origin = false;  // starts at offset 0 of the original text (Metaspace "first")
-  // The offsets path only (empty otherwise): the original span of every byte
-  // of `text`, kept through every split and rewrite.
+};
+
+// A piece on the offsets path: also the original span of every byte of
+// `text`, kept through every split and rewrite.
+struct AlignedPiece : Piece {
   std::vector<Offsets> align;
 };
 
@@ -25,6 +28,8 @@ class PreTokenizer {
   virtual ~PreTokenizer() = default;
   // Replaces `pieces` by their splits (never empty ones).
   virtual void pre_tokenize(std::vector<Piece>& pieces) const = 0;
+  // The same splits, with alignments (one implementation for both).
+  virtual void pre_tokenize(std::vector<AlignedPiece>& pieces) const = 0;
 };
 
 // Metaspace's prepend_scheme (or the older add_prefix_space flag).

@@ -216,7 +216,7 @@ void Tokenizer::Impl::encode_sequence(std::string_view text, TokenSequence& seq,
         continue;
       }
       pieces.clear();
-      pieces.push_back(Piece{std::move(s.text), s.at_origin, {}});
+      pieces.push_back(Piece{std::move(s.text), s.at_origin});
       if (pre_tokenizer) pre_tokenizer->pre_tokenize(pieces);
       for (const Piece& p : pieces) push_model_tokens(p.text, seq, with_tokens);
     }
@@ -229,7 +229,7 @@ void Tokenizer::Impl::encode_sequence_offsets(std::string_view text, TokenSequen
   std::string storage;
   const std::string_view clean = unicode::sanitize_utf8(text, storage);
   std::vector<Segment> raw, norm;
-  std::vector<Piece> pieces;
+  std::vector<AlignedPiece> pieces;
   std::vector<uint32_t> lens;
   AlignedText a;
   auto push_added = [&](Segment& s, Offsets span) {
@@ -254,11 +254,12 @@ void Tokenizer::Impl::encode_sequence_offsets(std::string_view text, TokenSequen
         continue;
       }
       pieces.clear();
-      pieces.push_back(Piece{std::move(s.text), s.at_origin,
-                             std::vector<Offsets>(a.align.begin() + std::ptrdiff_t(s.begin),
-                                                  a.align.begin() + std::ptrdiff_t(s.end))});
+      pieces.emplace_back();
+      pieces.back().text = std::move(s.text);
+      pieces.back().at_origin = s.at_origin;
+      pieces.back().align.assign(a.align.begin() + std::ptrdiff_t(s.begin), a.align.begin() + std::ptrdiff_t(s.end));
       if (pre_tokenizer) pre_tokenizer->pre_tokenize(pieces);
-      for (const Piece& p : pieces) {
+      for (const AlignedPiece& p : pieces) {
         const size_t before = seq.ids.size();
         lens.clear();
         model->tokenize_with_lengths(p.text, seq.ids, lens);

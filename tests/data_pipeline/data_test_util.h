@@ -2,52 +2,19 @@
 // configs from YAML text.
 #pragma once
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
-#include <filesystem>
-#include <fstream>
 #include <string>
 
 #include "config/config_view.h"
 #include "config/yaml_load.h"
 #include "settings/sft_data_settings.h"
+#include "support/scratch_dir.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/tokenizer_files.h"
 
 namespace ragforge::data::testing {
 
-// A fresh directory under the test temp dir, removed with the object.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern = ::testing::TempDir() + "ragforge_data_XXXXXX";
-    path_ = ::mkdtemp(pattern.data()) ? pattern : std::string();
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  // Writes `text` to <dir>/<name> and returns the full path.
-  std::string write(const std::string& name, const std::string& text) const {
-    const std::string p = path_ + "/" + name;
-    std::ofstream(p, std::ios::binary) << text;
-    return p;
-  }
-
- private:
-  std::string path_;
-};
-
-// The text contains the piece (the text is printed when it does not).
-#define EXPECT_CONTAINS(text, piece)                                    \
-  do {                                                                  \
-    const std::string text_ = (text);                                   \
-    EXPECT_NE(text_.find(piece), std::string::npos) << "in: " << text_; \
-  } while (0)
+using ragforge::testing::ScratchDir;
 
 // Skips the test when third_party_npm/<name> is absent.
 #define RAGFORGE_LOAD_TOKENIZER(var, name)                                               \

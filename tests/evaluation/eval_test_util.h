@@ -3,10 +3,8 @@
 // JSONL files, and settings from YAML text.
 #pragma once
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -15,6 +13,7 @@
 #include "config/config_view.h"
 #include "config/yaml_load.h"
 #include "settings/evaluation_settings.h"
+#include "support/scratch_dir.h"
 #include "support/subprocess.h"
 
 namespace ragforge::evaluation::testing {
@@ -23,12 +22,7 @@ inline std::string golden_dir() {
   return ragforge::testing::source_dir() + "/tests/data/golden/recipes/rag_fit_metrics";
 }
 
-inline std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+inline std::string read_text(const std::string& path) { return ragforge::testing::read_file(path); }
 
 inline std::vector<nlohmann::json> read_jsonl(const std::string& path) {
   std::vector<nlohmann::json> rows;
@@ -48,35 +42,15 @@ inline std::vector<nlohmann::json> golden_cases_of(const std::string& metric) {
   return out;
 }
 
-// A fresh directory under the test temp dir, removed with the object.
-class ScratchDir {
+// The shared scratch folder, plus JSONL files.
+class ScratchDir : public ragforge::testing::ScratchDir {
  public:
-  ScratchDir() {
-    std::string pattern = ::testing::TempDir() + "ragforge_eval_XXXXXX";
-    path_ = ::mkdtemp(pattern.data()) ? pattern : std::string();
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(file(name), std::ios::binary) << text;
-    return file(name);
-  }
   // One compact JSON object per line.
   std::string write_jsonl(const std::string& name, const std::vector<nlohmann::json>& rows) const {
     std::string text;
     for (const auto& r : rows) text += r.dump() + "\n";
     return write(name, text);
   }
-
- private:
-  std::string path_;
 };
 
 inline bool exists(const std::string& path) { return std::filesystem::exists(path); }
@@ -103,11 +77,5 @@ inline double python_mean(const std::vector<double>& xs) {
   for (double x : xs) s += x;
   return s / static_cast<double>(xs.size());
 }
-
-#define EXPECT_CONTAINS(text, piece)                                    \
-  do {                                                                  \
-    const std::string text_ = (text);                                   \
-    EXPECT_NE(text_.find(piece), std::string::npos) << "in: " << text_; \
-  } while (0)
 
 }  // namespace ragforge::evaluation::testing

@@ -27,9 +27,9 @@ struct CliRun {
 // `ragforge evaluation <args> hydra.run.dir=<dir>/run results_file=<dir>/out/results.yaml`.
 CliRun evaluate(const ScratchDir& dir, std::vector<std::string> args, bool with_results_file = true) {
   CliRun r;
-  r.run_dir = dir.file("run");
-  r.results_file = dir.file("out/results.yaml");
-  r.per_example = dir.file("out/results.per_example.jsonl");
+  r.run_dir = dir / "run";
+  r.results_file = dir / "out/results.yaml";
+  r.per_example = dir / "out/results.per_example.jsonl";
   std::vector<std::string> argv = {ragforge_bin(), "evaluation"};
   argv.insert(argv.end(), args.begin(), args.end());
   argv.push_back("hydra.run.dir=" + r.run_dir);
@@ -187,16 +187,16 @@ TEST(EvaluationCli, LimitBusyboxNameAndExtraGeneratedLines) {
   const std::string data = dir.write_jsonl("d.jsonl", {{{"answers", "a1"}}, {{"answers", "b"}}, {{"answers", "c"}}});
   const std::string gen =
       dir.write_jsonl("g.jsonl", {{{"text", "a1"}}, {{"text", "x"}}, {{"text", "c"}}, {{"text", "d"}}});
-  const std::string busybox = dir.file("evaluation");
+  const std::string busybox = dir / "evaluation";
   ASSERT_EQ(::symlink(ragforge_bin().c_str(), busybox.c_str()), 0);
   ragforge::testing::ProcessOptions opts;
   opts.cwd = dir.path();
   const auto r = run_process({busybox, "generated_file=" + gen, "data_file=" + data, "limit=2",
-                              "results_file=" + dir.file("r.yaml"), "hydra.run.dir=" + dir.file("run")},
+                              "results_file=" + dir / "r.yaml", "hydra.run.dir=" + dir / "run"},
                              opts);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(read_text(dir.file("r.yaml")), "global: {}\nlocal:\n  EM: 0.5\n  F1: 0.5\n");
-  EXPECT_EQ(read_jsonl(dir.file("r.per_example.jsonl")).size(), 2u);
+  EXPECT_EQ(read_text(dir / "r.yaml"), "global: {}\nlocal:\n  EM: 0.5\n  F1: 0.5\n");
+  EXPECT_EQ(read_jsonl(dir / "r.per_example.jsonl").size(), 2u);
   EXPECT_CONTAINS(r.err, "has 4 generated lines; the first 2 answer the scored data rows, the other 2 are not scored");
 }
 
@@ -276,7 +276,7 @@ TEST(EvaluationCli, BadInputsFailCleanly) {
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
     ScratchDir dir;
-    const std::string data = dir.file("d.jsonl"), gen = dir.file("g.jsonl");
+    const std::string data = dir / "d.jsonl", gen = dir / "g.jsonl";
     if (!c.data.empty()) dir.write("d.jsonl", c.data);
     if (!c.generated.empty()) dir.write("g.jsonl", c.generated);
     std::vector<std::string> args = {"generated_file=" + gen, "data_file=" + data};

@@ -153,7 +153,7 @@ TEST(EvaluationSettings, FilesLimitAndTopLevelKeys) {
   EXPECT_CONTAINS(settings_error(m + "data_file: d\n"), "generated_file: not set");
   EXPECT_CONTAINS(settings_error(m + "generated_file: g\n"), "data_file: not set");
   EXPECT_CONTAINS(settings_error(m + "generated_file: ''\ndata_file: d\n"), "generated_file: not set");
-  EXPECT_CONTAINS(settings_error(m + "generated_file: '???'\ndata_file: d\n"), "generated_file: mandatory value");
+  EXPECT_CONTAINS(settings_error(m + "generated_file: '?\?\?'\ndata_file: d\n"), "generated_file: mandatory value");
   const std::string files = m + "generated_file: g.jsonl\ndata_file: d.jsonl\n";
   EXPECT_EQ(*settings_from_yaml(files + "limit: 3\n").limit, 3);
   EXPECT_FALSE(settings_from_yaml(files + "limit: 0\n").limit);  // RAG-FiT's `if args.limit:`

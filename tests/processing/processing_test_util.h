@@ -2,10 +2,7 @@
 // text, and running one step on in-memory examples.
 #pragma once
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
@@ -16,48 +13,11 @@
 #include "processing/dataset.h"
 #include "processing/step.h"
 #include "settings/processing_settings.h"
+#include "support/scratch_dir.h"
 
 namespace ragforge::processing::testing {
 
-// A fresh directory under the test temp dir, removed with the object.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern = ::testing::TempDir() + "ragforge_processing_XXXXXX";
-    path_ = ::mkdtemp(pattern.data()) ? pattern : std::string();
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  // Writes `text` to <dir>/<name> (creating folders) and returns the full path.
-  std::string write(const std::string& name, const std::string& text) const {
-    const std::string p = path_ + "/" + name;
-    std::filesystem::create_directories(std::filesystem::path(p).parent_path());
-    std::ofstream(p, std::ios::binary) << text;
-    return p;
-  }
-  std::string read(const std::string& name) const {
-    std::ifstream in(path_ + "/" + name, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
-  bool exists(const std::string& name) const { return std::filesystem::exists(path_ + "/" + name); }
-
- private:
-  std::string path_;
-};
-
-#define EXPECT_CONTAINS(text, piece)                                    \
-  do {                                                                  \
-    const std::string text_ = (text);                                   \
-    EXPECT_NE(text_.find(piece), std::string::npos) << "in: " << text_; \
-  } while (0)
+using ragforge::testing::ScratchDir;
 
 // The validated pipeline of a YAML config.
 inline settings::ProcessingSettings pipeline_from_yaml(const std::string& yaml) {

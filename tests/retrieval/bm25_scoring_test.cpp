@@ -2,45 +2,21 @@
 // (retrieval/bm25_index.h states it), ranking, ties, top_k, stemming, and
 // what a hit carries.
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "core/error.h"
 #include "retrieval/bm25_index.h"
+#include "support/scratch_dir.h"
 
 namespace ragforge::retrieval {
 namespace {
 
-// A fresh directory under the test temp dir, removed with the object.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern = ::testing::TempDir() + "ragforge_bm25_XXXXXX";
-    path_ = ::mkdtemp(pattern.data()) ? pattern : std::string();
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string write(const std::string& name, const std::string& text) const {
-    const std::string p = path_ + "/" + name;
-    std::ofstream(p, std::ios::binary) << text;
-    return p;
-  }
-
- private:
-  std::string path_;
-};
+using ragforge::testing::ScratchDir;
 
 // ---- the hand computation --------------------------------------------------
 // The tiny corpus below, tokenised by hand (lowercased words of title + text,

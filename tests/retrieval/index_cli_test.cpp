@@ -2,9 +2,7 @@
 // output, atomic replacement, and the errors users see (exit code 1, a
 // message naming the file, line or folder, nothing left at --out).
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
-#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -12,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "support/scratch_dir.h"
 #include "support/subprocess.h"
 
 namespace ragforge::retrieval {
@@ -21,41 +20,7 @@ namespace fs = std::filesystem;
 using ragforge::testing::ProcessResult;
 using ragforge::testing::ragforge_bin;
 using ragforge::testing::run_process;
-
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern = ::testing::TempDir() + "ragforge_indexcli_XXXXXX";
-    path_ = ::mkdtemp(pattern.data()) ? pattern : std::string();
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    if (!path_.empty()) fs::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string write(const std::string& name, const std::string& text) const {
-    const std::string p = path_ + "/" + name;
-    std::ofstream(p, std::ios::binary) << text;
-    return p;
-  }
-  std::vector<std::string> entries() const {
-    std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(path_)) names.push_back(e.path().filename().string());
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-
- private:
-  std::string path_;
-};
-
-#define EXPECT_CONTAINS(text, piece)                                    \
-  do {                                                                  \
-    const std::string text_ = (text);                                   \
-    EXPECT_NE(text_.find(piece), std::string::npos) << "in: " << text_; \
-  } while (0)
+using ragforge::testing::ScratchDir;
 
 const char* kCorpus =
     R"({"id": "paris", "title": "Paris", "text": "Paris is the capital of France."})"

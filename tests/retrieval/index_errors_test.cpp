@@ -2,54 +2,25 @@
 // file:line and the key, bad options are refused, and a missing, corrupt or
 // mismatched index names its folder and the command that rebuilds it.
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
-#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "core/error.h"
 #include "retrieval/bm25_index.h"
+#include "support/scratch_dir.h"
 
 namespace ragforge::retrieval {
 namespace {
 
 namespace fs = std::filesystem;
 
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern = ::testing::TempDir() + "ragforge_bm25err_XXXXXX";
-    path_ = ::mkdtemp(pattern.data()) ? pattern : std::string();
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    if (!path_.empty()) fs::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string write(const std::string& name, const std::string& text) const {
-    const std::string p = path_ + "/" + name;
-    std::ofstream(p, std::ios::binary) << text;
-    return p;
-  }
-
- private:
-  std::string path_;
-};
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using ragforge::testing::read_file;
+using ragforge::testing::ScratchDir;
 
 // The message of the ragforge::Error `fn` throws ("" if it throws none).
 std::string error_of(const std::function<void()>& fn) {
@@ -61,12 +32,6 @@ std::string error_of(const std::function<void()>& fn) {
   ADD_FAILURE() << "no ragforge::Error was thrown";
   return "";
 }
-
-#define EXPECT_CONTAINS(text, piece)                                    \
-  do {                                                                  \
-    const std::string text_ = (text);                                   \
-    EXPECT_NE(text_.find(piece), std::string::npos) << "in: " << text_; \
-  } while (0)
 
 const char* kGood =
     R"({"id": "1", "title": "One", "text": "first passage"})"
@@ -170,10 +135,7 @@ TEST(IndexErrors, AFailedRebuildKeepsTheOldIndex) {
   EXPECT_EQ(index.size(), 1);
   EXPECT_EQ(index.search("passage", 5).at(0).id, "n");
   EXPECT_TRUE(index.search("second", 5).empty());
-  std::vector<std::string> names;
-  for (const auto& e : fs::directory_iterator(dir.path())) names.push_back(e.path().filename().string());
-  std::sort(names.begin(), names.end());
-  EXPECT_EQ(names, (std::vector<std::string>{"bad.jsonl", "idx", "new.jsonl", "old.jsonl"}));
+  EXPECT_EQ(dir.entries(), (std::vector<std::string>{"bad.jsonl", "idx", "new.jsonl", "old.jsonl"}));
 }
 
 // ---- opening a missing, corrupt or mismatched index ------------------------------

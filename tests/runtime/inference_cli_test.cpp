@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
-#include <stdlib.h>  // mkdtemp
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +18,7 @@
 #include <sstream>
 #include <thread>
 
+#include "support/scratch_dir.h"
 #include "support/subprocess.h"
 
 extern char** environ;
@@ -28,36 +28,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class Scratch {
- public:
-  Scratch() {
-    std::string tmpl = (fs::temp_directory_path() / "ragforge-inference-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~Scratch() { fs::remove_all(path_); }
-  std::string operator/(const std::string& name) const { return (fs::path(path_) / name).string(); }
-
- private:
-  std::string path_;
-};
-
-void write(const std::string& path, const std::string& text) {
-  fs::create_directories(fs::path(path).parent_path());
-  std::ofstream(path, std::ios::binary) << text;
-}
-
-std::string read(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 std::string tok(int id) { return "<t" + std::to_string(id) + ">"; }
 
 // The golden Llama (vocab 256) plus a tokenizer of 256 added tokens "<tN>" = id N.
-std::string make_model(const Scratch& dir) {
+std::string make_model(const ScratchDir& dir) {
   const std::string model = dir / "model", golden = source_dir() + "/tests/data/golden/llama";
   fs::create_directories(model);
   for (const char* f : {"config.json", "generation_config.json", "model.safetensors"})
@@ -71,15 +45,15 @@ std::string make_model(const Scratch& dir) {
   nlohmann::json t = {{"version", "1.0"}, {"added_tokens", added}, {"normalizer", nullptr},
                       {"pre_tokenizer", nullptr}, {"post_processor", nullptr}, {"decoder", {{"type", "Fuse"}}},
                       {"model", {{"type", "BPE"}, {"vocab", vocab}, {"merges", nlohmann::json::array()}}}};
-  write(model + "/tokenizer.json", t.dump());
+  write_file(model + "/tokenizer.json", t.dump());
   // system → <t3>, user → <t4>, generation prompt <t5>.
   nlohmann::json cfg = {
       {"eos_token", tok(2)},
       {"chat_template",
        "{% for m in messages %}{% if m['role'] == 'system' %}<t3>{{ m['content'] }}{% else %}<t4>{{ m['content'] "
        "}}{% endif %}{% endfor %}{% if add_generation_prompt %}<t5>{% endif %}"}};
-  write(model + "/tokenizer_config.json", cfg.dump());
-  write(dir / "instruction.txt", tok(7) + tok(8));
+  write_file(model + "/tokenizer_config.json", cfg.dump());
+  write_file(dir / "instruction.txt", tok(7) + tok(8));
   return model;
 }
 
@@ -90,18 +64,18 @@ std::vector<int> query_ids(int r) {
   return ids;
 }
 
-std::string make_data(const Scratch& dir, int rows, const std::string& name = "data.jsonl") {
+std::string make_data(const ScratchDir& dir, int rows, const std::string& name = "data.jsonl") {
   std::string text;
   for (int r = 0; r < rows; ++r) {
     std::string q;
     for (int id : query_ids(r)) q += tok(id);
     text += nlohmann::json({{"prompt", q}, {"answers", {"answer " + std::to_string(r)}}}).dump() + "\n";
   }
-  write(dir / name, text);
+  write_file(dir / name, text);
   return dir / name;
 }
 
-std::vector<std::string> inference_args(const Scratch& dir, const std::string& model, const std::string& data,
+std::vector<std::string> inference_args(const ScratchDir& dir, const std::string& model, const std::string& data,
                                         const std::string& out, std::vector<std::string> extra = {}) {
   std::vector<std::string> args = {ragforge_bin(), "inference", "model.model_name_or_path=" + model,
                                    "model.instruction=" + (dir / "instruction.txt"), "data_file=" + data,
@@ -112,7 +86,7 @@ std::vector<std::string> inference_args(const Scratch& dir, const std::string& m
 
 std::vector<nlohmann::json> lines_of(const std::string& path) {
   std::vector<nlohmann::json> out;
-  std::istringstream in(read(path));
+  std::istringstream in(read_file(path));
   std::string line;
   while (std::getline(in, line)) out.push_back(nlohmann::json::parse(line));
   return out;
@@ -130,12 +104,12 @@ void write_input_ids(const std::string& path, const std::vector<int64_t>& ids) {
   std::string bytes(reinterpret_cast<const char*>(&n), 8);
   bytes += h;
   bytes.append(reinterpret_cast<const char*>(ids.data()), 8 * ids.size());
-  write(path, bytes);
+  write_file(path, bytes);
 }
 
 // argmax over the vocabulary at the last position of `logits` [1, T, V] (F32).
 int64_t last_argmax(const std::string& path) {
-  const std::string bytes = read(path);
+  const std::string bytes = read_file(path);
   uint64_t n = 0;
   std::memcpy(&n, bytes.data(), 8);
   const auto header = nlohmann::json::parse(bytes.substr(8, n));
@@ -148,7 +122,7 @@ int64_t last_argmax(const std::string& path) {
   return std::max_element(row.begin(), row.end()) - row.begin();
 }
 
-std::vector<int64_t> logits_chain(const Scratch& dir, const std::string& model, std::vector<int64_t> ids, int n) {
+std::vector<int64_t> logits_chain(const ScratchDir& dir, const std::string& model, std::vector<int64_t> ids, int n) {
   std::vector<int64_t> out;
   for (int i = 0; i < n; ++i) {
     write_input_ids(dir / "in.safetensors", ids);
@@ -164,7 +138,7 @@ std::vector<int64_t> logits_chain(const Scratch& dir, const std::string& model, 
 }
 
 TEST(InferenceCli, GreedyOutputIsTheArgmaxChainOfRagforgeLogits) {
-  Scratch dir;
+  ScratchDir dir;
   const std::string model = make_model(dir), data = make_data(dir, 2), out = dir / "gen.jsonl";
   const int n = 5;
   auto r = run_process(inference_args(dir, model, data, out,
@@ -187,13 +161,13 @@ TEST(InferenceCli, GreedyOutputIsTheArgmaxChainOfRagforgeLogits) {
 }
 
 TEST(InferenceCli, BatchingAndTheKvCacheDoNotChangeGreedyOutput) {
-  Scratch dir;
+  ScratchDir dir;
   const std::string model = make_model(dir), data = make_data(dir, 7);
   auto run = [&](const std::string& name, std::vector<std::string> extra) {
     extra.push_back("model.generation.max_new_tokens=12");
     auto r = run_process(inference_args(dir, model, data, dir / name, extra));
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    return read(dir / name);
+    return read_file(dir / name);
   };
   const std::string one = run("b1.jsonl", {"batch_size=1"});
   EXPECT_EQ(lines_of(dir / "b1.jsonl").size(), 7u);
@@ -222,7 +196,7 @@ pid_t spawn(const std::vector<std::string>& args, const std::string& err_path) {
 }
 
 size_t count_lines(const std::string& path) {
-  const std::string t = read(path);
+  const std::string t = read_file(path);
   return static_cast<size_t>(std::count(t.begin(), t.end(), '\n'));
 }
 
@@ -238,12 +212,12 @@ int kill_after(pid_t pid, const std::string& path, size_t lines, int sig) {
 }
 
 TEST(InferenceCli, AKilledOrInterruptedRunResumesToExactlyOneLinePerRow) {
-  Scratch dir;
+  ScratchDir dir;
   const std::string model = make_model(dir), data = make_data(dir, 30);
   const std::vector<std::string> gen = {"batch_size=1", "model.generation.max_new_tokens=40"};
   auto clean = run_process(inference_args(dir, model, data, dir / "clean.jsonl", gen));
   ASSERT_EQ(clean.exit_code, 0) << clean.err;
-  const std::string reference = read(dir / "clean.jsonl");
+  const std::string reference = read_file(dir / "clean.jsonl");
 
   // SIGKILL mid-run, then a torn half line as a crash inside write() leaves it.
   const std::string out = dir / "gen.jsonl";
@@ -255,38 +229,38 @@ TEST(InferenceCli, AKilledOrInterruptedRunResumesToExactlyOneLinePerRow) {
   // SIGTERM: the batch finishes, the run exits 143 and says how to resume.
   EXPECT_EQ(kill_after(spawn(inference_args(dir, model, data, out, gen), dir / "err2.txt"), out, kept + 2, SIGTERM),
             143);
-  EXPECT_NE(read(dir / "err2.txt").find("cut a torn last line"), std::string::npos) << read(dir / "err2.txt");
+  EXPECT_NE(read_file(dir / "err2.txt").find("cut a torn last line"), std::string::npos) << read_file(dir / "err2.txt");
   auto r = run_process(inference_args(dir, model, data, out, gen));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(read(out), reference);
+  EXPECT_EQ(read_file(out), reference);
   // Complete: a rerun changes nothing.
   r = run_process(inference_args(dir, model, data, out, gen));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("nothing to do"), std::string::npos) << r.err;
-  EXPECT_EQ(read(out), reference);
+  EXPECT_EQ(read_file(out), reference);
 }
 
 TEST(InferenceCli, BadInputsAreClearErrors) {
-  Scratch dir;
+  ScratchDir dir;
   const std::string model = make_model(dir), data = make_data(dir, 3);
   // A row without the target key: file:line and the key to set.
-  write(dir / "no_target.jsonl", "{\"prompt\": \"<t10>\", \"answers\": [\"a\"]}\n{\"prompt\": \"<t11>\"}\n");
+  write_file(dir / "no_target.jsonl", "{\"prompt\": \"<t10>\", \"answers\": [\"a\"]}\n{\"prompt\": \"<t11>\"}\n");
   auto r = run_process(inference_args(dir, model, dir / "no_target.jsonl", dir / "g1.jsonl"));
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("no_target.jsonl:2"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("target_key"), std::string::npos) << r.err;
   // An output being resumed with a broken line in the middle is left alone.
-  write(dir / "broken.jsonl", "{\"text\": \"a\", \"target\": 1}\nnot json\n");
+  write_file(dir / "broken.jsonl", "{\"text\": \"a\", \"target\": 1}\nnot json\n");
   r = run_process(inference_args(dir, model, data, dir / "broken.jsonl"));
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("broken.jsonl:2"), std::string::npos) << r.err;
-  EXPECT_EQ(read(dir / "broken.jsonl"), "{\"text\": \"a\", \"target\": 1}\nnot json\n");
+  EXPECT_EQ(read_file(dir / "broken.jsonl"), "{\"text\": \"a\", \"target\": 1}\nnot json\n");
   // lora_path at a full model folder says what to set instead.
   r = run_process(inference_args(dir, model, data, dir / "g2.jsonl", {"model.lora_path=" + model}));
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("model.model_name_or_path=" + model), std::string::npos) << r.err;
   // Config mistakes stop before the run dir exists.
-  Scratch fresh;
+  ScratchDir fresh;
   r = run_process(inference_args(fresh, model, data, fresh / "g3.jsonl", {"model.generation.return_full_text=true"}));
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("return_full_text"), std::string::npos) << r.err;

@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
-#include <stdlib.h>  // mkdtemp
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,6 +19,7 @@
 #include <thread>
 
 #include "support/fake_wandb_server.h"
+#include "support/scratch_dir.h"
 #include "support/subprocess.h"
 
 extern char** environ;
@@ -29,26 +29,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "ragforge-train-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string operator/(const std::string& name) const { return (fs::path(path_) / name).string(); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
 std::string train_bin() { return (fs::path(ragforge_bin()).parent_path() / "train").string(); }
 
 // The first `rows` rows of the demo data the build generated from WordNet
 // (row i depends only on the seed and i, so this is `demo-data --rows N`).
-std::string make_data(const TempDir& dir, int rows) {
+std::string make_data(const ScratchDir& dir, int rows) {
   const std::string demo = (fs::path(ragforge_bin()).parent_path() / "../share/ragforge/demo/wordnet-rag.jsonl").string();
   std::ifstream in(demo);
   EXPECT_TRUE(in.good()) << demo << " is built by the demo_data target (needs wordnet-base)";
@@ -69,7 +54,7 @@ std::vector<nlohmann::json> read_jsonl(const std::string& path) {
 
 // Runs `train` in `dir` (relative outputs land there) with a single thread,
 // so floating-point sums are ordered the same on every machine.
-ProcessResult train(const TempDir& dir, std::vector<std::string> args,
+ProcessResult train(const ScratchDir& dir, std::vector<std::string> args,
                     std::map<std::string, std::string> env = {{"WANDB_MODE", "disabled"}}) {
   args.insert(args.begin(), train_bin());
   ProcessOptions o;
@@ -87,7 +72,7 @@ std::vector<std::string> quick(const std::string& data, int steps) {
 }
 
 TEST(TrainCli, ExpectedLossesOfTheTinyModel) {
-  TempDir dir;
+  ScratchDir dir;
   std::string data = make_data(dir, 40);
   auto r = train(dir, quick(data, 4));
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -105,7 +90,7 @@ TEST(TrainCli, ExpectedLossesOfTheTinyModel) {
 }
 
 TEST(TrainCli, PaperConfigTrainsALoraAdapterOnTheTinyModel) {
-  TempDir dir;
+  ScratchDir dir;
   std::string data = make_data(dir, 12);
   auto r = train(dir, {"-cp", "configs/paper", "-cn", "training-asqa", "model=tiny", "data_file=" + data,
                        "output_key=answers", "train.output_dir=out", "train.max_steps=2",
@@ -141,7 +126,7 @@ TEST(TrainCli, PaperConfigTrainsALoraAdapterOnTheTinyModel) {
 TEST(TrainCli, Fp16TrainsWithLossScalingOrSaysWhyNotOnThisCpu) {
   // fp16 base weights need a float16 matmul: LibTorch 1.13 has none on CPU
   // (an error up front that names the fix), later versions train.
-  TempDir dir;
+  ScratchDir dir;
   std::string data = make_data(dir, 8);
   auto args = quick(data, 2);
   args.push_back("train.fp16=true");
@@ -162,7 +147,7 @@ TEST(TrainCli, Fp16TrainsWithLossScalingOrSaysWhyNotOnThisCpu) {
 }
 
 TEST(TrainCli, ConfigMistakesAreReportedBeforeLoadingTorch) {
-  TempDir dir;
+  ScratchDir dir;
   struct Case {
     std::vector<std::string> args;
     std::string expected;
@@ -185,7 +170,7 @@ TEST(TrainCli, ConfigMistakesAreReportedBeforeLoadingTorch) {
 }
 
 TEST(TrainCli, BadDataNamesTheFileAndLine) {
-  TempDir dir;
+  ScratchDir dir;
   std::ofstream(dir / "bad.jsonl") << "{\"prompt\": \"q\", \"answers\": [\"a\"]}\n{\"prompt\": \"q2\", \n";
   auto r = train(dir, quick(dir / "bad.jsonl", 1));
   EXPECT_NE(r.exit_code, 0);
@@ -196,7 +181,7 @@ TEST(TrainCli, BadDataNamesTheFileAndLine) {
 }
 
 // Starts `train` without waiting, so the test can signal it.
-pid_t spawn_train(const TempDir& dir, const std::vector<std::string>& args) {
+pid_t spawn_train(const ScratchDir& dir, const std::vector<std::string>& args) {
   std::vector<std::string> all = {train_bin()};
   all.insert(all.end(), args.begin(), args.end());
   std::vector<char*> argv;
@@ -217,7 +202,7 @@ pid_t spawn_train(const TempDir& dir, const std::vector<std::string>& args) {
 }
 
 TEST(TrainCli, SigtermSavesAResumableCheckpointAndResumeFinishes) {
-  TempDir dir;
+  ScratchDir dir;
   std::string data = make_data(dir, 200);
   auto args = quick(data, 60);
   args.push_back("train.output_dir=out");
@@ -250,7 +235,7 @@ TEST(TrainCli, SigtermSavesAResumableCheckpointAndResumeFinishes) {
 }
 
 TEST(TrainCli, SweepRunsEveryJob) {
-  TempDir dir;
+  ScratchDir dir;
   std::string data = make_data(dir, 16);
   auto args = quick(data, 1);
   args.back() = "hydra.sweep.dir=sweep";
@@ -265,7 +250,7 @@ TEST(TrainCli, SweepRunsEveryJob) {
 // Issue 7's acceptance: a run with report_to: wandb against a loopback W&B
 // server leaves a history equal to logs/metrics.jsonl, and the key nowhere.
 TEST(TrainCli, WandbHistoryEqualsMetricsJsonlAndTheKeyIsNeverWritten) {
-  TempDir dir;
+  ScratchDir dir;
   FakeWandbServer server;
   std::string data = make_data(dir, 40);
   const std::string key = "local-test-key-0123456789abcdef";

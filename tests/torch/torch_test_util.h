@@ -2,31 +2,16 @@
 // and tensor comparisons that print the largest difference.
 #pragma once
 #include <gtest/gtest.h>
-#include <stdlib.h>  // mkdtemp
 
-#include <filesystem>
 #include <string>
 
+#include "support/scratch_dir.h"
 #include "support/subprocess.h"
 
 namespace ragforge::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "ragforge-test-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+// The tests' name for the shared scratch folder.
+using TempDir = ScratchDir;
 
 inline std::string golden_dir(const std::string& name) { return source_dir() + "/tests/data/golden/" + name; }
 

@@ -1,0 +1,37 @@
+#include "cli/shipped_app.h"
+
+#include <iostream>
+
+#include "cli/install_paths.h"
+#include "cli/job_launcher.h"
+#include "config/app/hydra_app.h"
+#include "config/yaml_emit.h"
+#include "core/error.h"
+
+namespace ragforge::cli {
+
+int run_shipped_app(const std::string& app, const std::string& what, const std::vector<std::string>& args,
+                    const ConfigCheck& check) {
+  register_share_resolver();
+  config::app::HydraAppSpec spec;
+  spec.name = app;
+  spec.config_dir = configs_dir();
+  spec.config_name = app == "train" ? "training" : app;
+  spec.prog = app;
+  spec.plugin_config_dirs = {configs_dir()};
+  spec.before_sweep = sweep_handoff();
+  spec.check_job = [check, what](const config::app::JobContext& job) {
+    try {
+      check(config::ConfigView(job.config(), job.unresolved_config()));
+    } catch (const Error& e) {
+      std::cerr << "Error in the " << what << " config: " << e.what() << "\n";
+      return 1;
+    }
+    return 0;
+  };
+  return config::app::run_hydra_app(spec, args, [app](const config::app::JobContext& job) {
+    return run_job(app, config::to_yaml(job.config()), job.output_dir());
+  });
+}
+
+}  // namespace ragforge::cli
