@@ -35,7 +35,7 @@ int run_demo_data(const DemoDataOptions& opts) {
           entries, opts.rows, opts.seed, opts.split == "test" ? data::DemoSplit::Test : data::DemoSplit::Train);
     }
     write_file_atomic(opts.out, text);
-    std::cerr << "ragforge demo-data: wrote " << rows << " " << opts.kind << " rows to " << opts.out << " ("
+    std::cerr << "ragforge demo-data: wrote " << rows << " rows to " << opts.out << " (" << opts.kind << ", "
               << entries.size() << " WordNet nouns)\n";
     return 0;
   } catch (const std::exception& e) {

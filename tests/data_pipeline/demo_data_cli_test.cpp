@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -95,6 +97,47 @@ TEST(DemoDataCli, EveryPromptHoldsTheAnswerAmongFiveEntries) {
     for (std::string w; words >> w;) ++n;
     EXPECT_LE(n, 10) << answer;
   }
+}
+
+TEST(DemoDataCli, RetrievalCorpusAndQuestionsWithDisjointTrainAndTestWords) {
+  RAGFORGE_REQUIRE_WORDNET();
+  ScratchDir dir;
+  auto make = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv = {ragforge_bin(), "demo-data", "--wordnet", wordnet_dir()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const auto r = run_process(argv);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return rows_of(read_file(args[args.size() - 1]));
+  };
+  const auto corpus = make({"--kind", "corpus", "--out", dir.path() + "/corpus.jsonl"});
+  ASSERT_GT(corpus.size(), 10000u);
+  std::map<std::string, std::string> definition;
+  for (const auto& p : corpus) {
+    EXPECT_TRUE(p.contains("id") && p["title"].is_string() && p["text"].is_string()) << p;
+    definition[p["title"].get<std::string>()] = p["text"].get<std::string>();
+  }
+  EXPECT_EQ(definition.size(), corpus.size());  // one passage per word
+  const auto train = make({"--kind", "questions", "--split", "train", "--rows", "300", "--out", dir.path() + "/tr.jsonl"});
+  const auto test = make({"--kind", "questions", "--split", "test", "--rows", "300", "--out", dir.path() + "/te.jsonl"});
+  std::set<std::string> train_words;
+  for (const auto& q : train) train_words.insert(q["word"].get<std::string>());
+  EXPECT_EQ(train_words.size(), 300u);  // distinct words
+  for (const auto& q : test) {
+    const std::string w = q["word"];
+    EXPECT_EQ(train_words.count(w), 0u) << w << " is a train and a test word";
+    EXPECT_EQ(q["query"], "What does \"" + w + "\" mean?");
+    ASSERT_TRUE(definition.count(w)) << w;
+    EXPECT_EQ(q["answers"], nlohmann::json::array({definition[w]}));  // the answer is in the corpus
+  }
+  // Deterministic: the same command gives the same file; fewer rows give a prefix.
+  const auto again = make({"--kind", "questions", "--split", "test", "--rows", "100", "--out", dir.path() + "/te2.jsonl"});
+  EXPECT_EQ(read_file(dir.path() + "/te.jsonl").substr(0, read_file(dir.path() + "/te2.jsonl").size()),
+            read_file(dir.path() + "/te2.jsonl"));
+  const auto r = run_process({ragforge_bin(), "demo-data", "--wordnet", wordnet_dir(), "--kind", "questions", "--split",
+                              "test", "--rows", "9999999", "--out", dir.path() + "/big.jsonl"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_CONTAINS(r.err, "for the test split");
+  EXPECT_FALSE(std::ifstream(dir.path() + "/big.jsonl").good());
 }
 
 TEST(DemoDataCli, MissingWordnetNamesThePackage) {
