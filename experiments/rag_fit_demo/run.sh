@@ -10,6 +10,7 @@
 #   5. inference:   the three settings on the test questions (greedy)
 #   6. evaluation:  EM and F1; the table goes to experiments/rag_fit_demo/results.md
 # Usage: experiments/rag_fit_demo/run.sh   (WORK=<folder> to keep the work elsewhere)
+# From a fresh clone it first installs and builds (scripts/setup.sh, scripts/build.sh).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BIN=${BIN:-$ROOT/build/bin}
@@ -17,7 +18,9 @@ WORK=${WORK:-$ROOT/experiments/rag_fit_demo/work}
 N_TRAIN=${N_TRAIN:-6000}
 N_TEST=${N_TEST:-300}
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
-[ -x "$BIN/ragforge" ] || { echo "run.sh: build first (scripts/build.sh)" >&2; exit 1; }
+if [ ! -x "$BIN/ragforge" ]; then
+  "$ROOT/scripts/setup.sh" && "$ROOT/scripts/build.sh"
+fi
 mkdir -p "$WORK" && cd "$WORK"
 CONFIGS=$ROOT/configs/demo
 start=$(date +%s)

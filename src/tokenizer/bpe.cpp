@@ -219,6 +219,26 @@ const std::string* BpeModel::id_to_token(int32_t id) const {
   return &id_to_token_[size_t(id)];
 }
 
+namespace {
+// Calls part() on the pieces of `word` cut before every `marker` that follows
+// a character other than the marker itself (see chunk_marker_); on the whole
+// word when the marker is empty.
+template <typename Part>
+void for_each_chunk(std::string_view word, const std::string& marker, Part&& part) {
+  if (marker.empty()) return part(word);
+  const std::string& m = marker;
+  size_t start = 0;
+  for (size_t pos = word.find(m, 1); pos != std::string_view::npos; pos = word.find(m, pos + m.size())) {
+    const bool after_marker = pos >= start + m.size() && word.compare(pos - m.size(), m.size(), m) == 0;
+    if (!after_marker) {
+      part(word.substr(start, pos - start));
+      start = pos;
+    }
+  }
+  part(word.substr(start));
+}
+}  // namespace
+
 void BpeModel::tokenize(std::string_view word, std::vector<int32_t>& out) const {
   if (word.empty()) return;
   if (ignore_merges_) {
@@ -227,20 +247,7 @@ void BpeModel::tokenize(std::string_view word, std::vector<int32_t>& out) const 
       return;
     }
   }
-  if (!chunk_marker_.empty()) {
-    const std::string& m = chunk_marker_;
-    size_t start = 0;
-    for (size_t pos = word.find(m, 1); pos != std::string_view::npos; pos = word.find(m, pos + m.size())) {
-      const bool after_marker = pos >= start + m.size() && word.compare(pos - m.size(), m.size(), m) == 0;
-      if (!after_marker) {
-        tokenize_cached(word.substr(start, pos - start), out);
-        start = pos;
-      }
-    }
-    tokenize_cached(word.substr(start), out);
-    return;
-  }
-  tokenize_cached(word, out);
+  for_each_chunk(word, chunk_marker_, [&](std::string_view part) { tokenize_cached(part, out); });
 }
 
 void BpeModel::tokenize_cached(std::string_view word, std::vector<int32_t>& out) const {
@@ -268,20 +275,7 @@ void BpeModel::tokenize_with_lengths(std::string_view word, std::vector<int32_t>
       return;
     }
   }
-  if (!chunk_marker_.empty()) {
-    const std::string& m = chunk_marker_;
-    size_t start = 0;
-    for (size_t pos = word.find(m, 1); pos != std::string_view::npos; pos = word.find(m, pos + m.size())) {
-      const bool after_marker = pos >= start + m.size() && word.compare(pos - m.size(), m.size(), m) == 0;
-      if (!after_marker) {
-        tokenize_cached_lengths(word.substr(start, pos - start), out, lens);
-        start = pos;
-      }
-    }
-    tokenize_cached_lengths(word.substr(start), out, lens);
-    return;
-  }
-  tokenize_cached_lengths(word, out, lens);
+  for_each_chunk(word, chunk_marker_, [&](std::string_view part) { tokenize_cached_lengths(part, out, lens); });
 }
 
 void BpeModel::tokenize_cached_lengths(std::string_view word, std::vector<int32_t>& out,

@@ -300,29 +300,32 @@ void Tokenizer::Impl::finish(TokenSequence& seq, bool add_special_tokens, size_t
   }
 }
 
-Tokenizer::Encoding Tokenizer::encode(std::string_view text, bool add_special_tokens) const {
-  TokenSequence seq;
-  impl_->encode_sequence(text, seq, true);
-  impl_->finish(seq, add_special_tokens, 0);
-  Encoding enc;
-  enc.attention_mask.assign(seq.ids.size(), 1);
-  enc.ids = std::move(seq.ids);
-  enc.tokens = std::move(seq.tokens);
-  enc.special_tokens_mask = std::move(seq.special_tokens_mask);
-  return enc;
-}
-
-Tokenizer::Encoding Tokenizer::encode_with_offsets(std::string_view text, bool add_special_tokens) const {
-  TokenSequence seq;
-  impl_->encode_sequence_offsets(text, seq, true);
-  impl_->finish(seq, add_special_tokens, 0);
-  Encoding enc;
+namespace {
+// The finished sequence as an Encoding: no padding yet (every mask 1); offsets
+// only where the sequence tracked them.
+Tokenizer::Encoding to_encoding(TokenSequence&& seq) {
+  Tokenizer::Encoding enc;
   enc.attention_mask.assign(seq.ids.size(), 1);
   enc.ids = std::move(seq.ids);
   enc.tokens = std::move(seq.tokens);
   enc.special_tokens_mask = std::move(seq.special_tokens_mask);
   enc.offsets = std::move(seq.offsets);
   return enc;
+}
+}  // namespace
+
+Tokenizer::Encoding Tokenizer::encode(std::string_view text, bool add_special_tokens) const {
+  TokenSequence seq;
+  impl_->encode_sequence(text, seq, true);
+  impl_->finish(seq, add_special_tokens, 0);
+  return to_encoding(std::move(seq));
+}
+
+Tokenizer::Encoding Tokenizer::encode_with_offsets(std::string_view text, bool add_special_tokens) const {
+  TokenSequence seq;
+  impl_->encode_sequence_offsets(text, seq, true);
+  impl_->finish(seq, add_special_tokens, 0);
+  return to_encoding(std::move(seq));
 }
 
 std::vector<int32_t> Tokenizer::encode_ids_offsets(std::string_view text, std::vector<Offsets>& offsets,
@@ -362,12 +365,7 @@ std::vector<Tokenizer::Encoding> Tokenizer::encode_batch(const std::vector<std::
     else
       impl_->encode_sequence(text, seq, true);
     impl_->finish(seq, add_special_tokens, options.truncation ? options.max_length : 0);
-    Encoding enc;
-    enc.attention_mask.assign(seq.ids.size(), 1);
-    enc.ids = std::move(seq.ids);
-    enc.tokens = std::move(seq.tokens);
-    enc.special_tokens_mask = std::move(seq.special_tokens_mask);
-    enc.offsets = std::move(seq.offsets);
+    Encoding enc = to_encoding(std::move(seq));
     longest = std::max(longest, enc.ids.size());
     out.push_back(std::move(enc));
   }

@@ -129,10 +129,7 @@ void check(UErrorCode status, const char* what) {
   if (U_FAILURE(status)) throw Error(std::string("ICU ") + what + " failed: " + u_errorName(status));
 }
 
-}  // namespace
-
-void normalize(std::string& s, NormalForm form) {
-  if (is_ascii(s)) return;  // ASCII is invariant under all four forms
+const icu::Normalizer2* instance(NormalForm form) {
   UErrorCode status = U_ZERO_ERROR;
   const icu::Normalizer2* n = nullptr;
   switch (form) {
@@ -142,6 +139,15 @@ void normalize(std::string& s, NormalForm form) {
     case NormalForm::NFKD: n = icu::Normalizer2::getNFKDInstance(status); break;
   }
   check(status, "normalizer");
+  return n;
+}
+
+}  // namespace
+
+void normalize(std::string& s, NormalForm form) {
+  if (is_ascii(s)) return;  // ASCII is invariant under all four forms
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Normalizer2* n = instance(form);
   if (n->isNormalizedUTF8(icu::StringPiece(s.data(), static_cast<int32_t>(s.size())), status) && U_SUCCESS(status))
     return;
   status = U_ZERO_ERROR;
@@ -170,19 +176,6 @@ void to_lowercase(std::string& s) {
 }
 
 namespace {
-
-const icu::Normalizer2* instance(NormalForm form) {
-  UErrorCode status = U_ZERO_ERROR;
-  const icu::Normalizer2* n = nullptr;
-  switch (form) {
-    case NormalForm::NFC: n = icu::Normalizer2::getNFCInstance(status); break;
-    case NormalForm::NFD: n = icu::Normalizer2::getNFDInstance(status); break;
-    case NormalForm::NFKC: n = icu::Normalizer2::getNFKCInstance(status); break;
-    case NormalForm::NFKD: n = icu::Normalizer2::getNFKDInstance(status); break;
-  }
-  check(status, "normalizer");
-  return n;
-}
 
 struct Decomposed {
   char32_t c;
