@@ -1,5 +1,6 @@
 #include "cli/shipped_app.h"
 
+#include <exception>
 #include <iostream>
 
 #include "cli/install_paths.h"
@@ -23,7 +24,7 @@ int run_shipped_app(const std::string& app, const std::string& what, const std::
   spec.check_job = [check, what](const config::app::JobContext& job) {
     try {
       check(config::ConfigView(job.config(), job.unresolved_config()));
-    } catch (const Error& e) {
+    } catch (const std::exception& e) {  // ragforge::Error, or anything unexpected: still a clear exit
       std::cerr << "Error in the " << what << " config: " << e.what() << "\n";
       return 1;
     }

@@ -7,7 +7,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "core/error.h"
@@ -25,7 +24,7 @@ ResumableJsonl::ResumableJsonl(const std::string& path) : path_(path) {
   std::error_code ec;
   if (!parent.empty()) fs::create_directories(parent, ec);
   std::string text;
-  if (fs::exists(path)) {
+  if (fs::exists(path, ec)) {
     std::ifstream in(path, std::ios::binary);
     if (!in) fail(path, "cannot read");
     std::ostringstream ss;
@@ -44,10 +43,11 @@ ResumableJsonl::ResumableJsonl(const std::string& path) : path_(path) {
     if (line.find_first_not_of(" \t\r") == std::string::npos)
       throw Error(path + ":" + std::to_string(line_no) +
                   ": empty line in an output being resumed; remove it or delete the file to start over");
-    const auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (!j.is_object())
       throw Error(path + ":" + std::to_string(line_no) +
                   ": not a JSON object, so this file cannot be resumed; fix or delete the line (or the file)");
+    existing_.push_back(std::move(j));
     ++lines_;
   }
   torn_bytes_ = static_cast<int64_t>(text.size() - end);

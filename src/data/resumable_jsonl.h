@@ -5,7 +5,9 @@
 // append is a single write(2) of a whole line; sync() makes them durable.
 #pragma once
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace ragforge::data {
 
@@ -20,6 +22,8 @@ class ResumableJsonl {
   ResumableJsonl& operator=(const ResumableJsonl&) = delete;
 
   int64_t complete_lines() const { return lines_; }
+  // The complete lines found when the file was opened, parsed.
+  const std::vector<nlohmann::json>& existing() const { return existing_; }
   int64_t torn_bytes_dropped() const { return torn_bytes_; }
   // `line` must not contain '\n'.
   void append(const std::string& line);
@@ -30,6 +34,7 @@ class ResumableJsonl {
   std::string path_;
   int fd_ = -1;
   int64_t lines_ = 0, torn_bytes_ = 0;
+  std::vector<nlohmann::json> existing_;
 };
 
 }  // namespace ragforge::data

@@ -26,7 +26,7 @@ GenerationSettings parse_generation(const config::ConfigView& g) {
   g.require_known_keys({"do_sample", "max_new_tokens", "max_length", "temperature", "top_k", "top_p",
                         "return_full_text", "num_beams", "repetition_penalty"});
   GenerationSettings s;
-  s.do_sample = g.get_bool("do_sample", s.do_sample);
+  if (g.has("do_sample")) s.do_sample = g.get_bool("do_sample");
   s.max_new_tokens = g.get_int("max_new_tokens", s.max_new_tokens);
   if (s.max_new_tokens <= 0)
     throw Error(g.full_key("max_new_tokens") + ": expected a positive token count" + g.origin_suffix("max_new_tokens"));
@@ -35,14 +35,20 @@ GenerationSettings parse_generation(const config::ConfigView& g) {
     if (*s.max_length <= 0)
       throw Error(g.full_key("max_length") + ": expected a positive token count" + g.origin_suffix("max_length"));
   }
-  s.temperature = g.get_float("temperature", s.temperature);
-  if (s.do_sample && s.temperature <= 0)
-    throw Error(g.full_key("temperature") + ": must be positive when do_sample is true" + g.origin_suffix("temperature"));
-  s.top_k = g.get_int("top_k", s.top_k);
-  if (s.top_k < 0) throw Error(g.full_key("top_k") + ": expected >= 0 (0: off)" + g.origin_suffix("top_k"));
-  s.top_p = g.get_float("top_p", s.top_p);
-  if (!(s.top_p > 0 && s.top_p <= 1))
-    throw Error(g.full_key("top_p") + ": expected a probability in (0, 1]" + g.origin_suffix("top_p"));
+  if (g.has("temperature")) {
+    s.temperature = g.get_float("temperature");
+    if (*s.temperature <= 0)
+      throw Error(g.full_key("temperature") + ": must be positive" + g.origin_suffix("temperature"));
+  }
+  if (g.has("top_k")) {
+    s.top_k = g.get_int("top_k");
+    if (*s.top_k < 0) throw Error(g.full_key("top_k") + ": expected >= 0 (0: off)" + g.origin_suffix("top_k"));
+  }
+  if (g.has("top_p")) {
+    s.top_p = g.get_float("top_p");
+    if (!(*s.top_p > 0 && *s.top_p <= 1))
+      throw Error(g.full_key("top_p") + ": expected a probability in (0, 1]" + g.origin_suffix("top_p"));
+  }
   s.return_full_text = g.get_bool("return_full_text", false);
   if (s.return_full_text)
     throw Error(g.full_key("return_full_text") +

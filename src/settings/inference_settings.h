@@ -23,16 +23,17 @@ namespace ragforge::settings {
 
 inline constexpr const char* kInferenceModelTarget = "ragforge.models.HFInference";
 
-// HF GenerationConfig names and defaults (generate() with a pipeline's
-// return_full_text=false: only the new text is returned).
+// HF GenerationConfig names. As in HF, a key left unset (or null) takes the
+// model folder's generation_config.json value, else HF's default
+// (resolved by the inference job, which reads the folder).
 struct GenerationSettings {
-  bool do_sample = false;
+  std::optional<bool> do_sample;      // HF default false: greedy
   int64_t max_new_tokens = 50;
-  // Prompt + new tokens; as in HF, used only when max_new_tokens is null.
+  // Prompt + new tokens, per row; as in HF, used only when max_new_tokens is null.
   std::optional<int64_t> max_length;
-  double temperature = 1.0;
-  int64_t top_k = 50;                 // 0: off
-  double top_p = 1.0;
+  std::optional<double> temperature;  // HF default 1.0
+  std::optional<int64_t> top_k;       // HF default 50; 0: off
+  std::optional<double> top_p;        // HF default 1.0
   bool return_full_text = false;      // must stay false: the output file holds new text only
 };
 

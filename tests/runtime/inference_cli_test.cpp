@@ -181,6 +181,53 @@ TEST(InferenceCli, BatchingAndTheKvCacheDoNotChangeGreedyOutput) {
             s1);
 }
 
+TEST(InferenceCli, LinesAreWrittenAsPythonsJsonDumpsAndSamplingResumesExactly) {
+  ScratchDir dir;
+  const std::string model = make_model(dir), data = make_data(dir, 8);
+  const std::vector<std::string> sampled = {"batch_size=2", "model.generation.do_sample=true", "seed=3",
+                                            "model.generation.max_new_tokens=10"};
+  auto run = [&](const std::string& out, std::vector<std::string> extra) {
+    extra.insert(extra.end(), sampled.begin(), sampled.end());
+    auto r = run_process(inference_args(dir, model, data, out, extra));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+  };
+  run(dir / "whole.jsonl", {});
+  EXPECT_EQ(read_file(dir / "whole.jsonl").rfind("{\"text\": \"", 0), 0u) << read_file(dir / "whole.jsonl");
+  EXPECT_NE(read_file(dir / "whole.jsonl").find("\", \"target\": [\"answer 0\"]}\n"), std::string::npos);
+  // Stopped after 4 rows, then resumed: the same draws as one uninterrupted run.
+  run(dir / "parts.jsonl", {"limit=4"});
+  EXPECT_EQ(lines_of(dir / "parts.jsonl").size(), 4u);
+  run(dir / "parts.jsonl", {});
+  EXPECT_EQ(read_file(dir / "parts.jsonl"), read_file(dir / "whole.jsonl"));
+  // A generated file of other rows is not resumed.
+  const std::string other = make_data(dir, 8, "other.jsonl");
+  write_file(dir / "other.jsonl", read_file(other).replace(read_file(other).find("answer 0"), 8, "answer X"));
+  auto r = run_process(inference_args(dir, model, dir / "other.jsonl", dir / "parts.jsonl", sampled));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("parts.jsonl:1: does not answer"), std::string::npos) << r.err;
+}
+
+TEST(InferenceCli, MaxLengthCountsEachRowsOwnPrompt) {
+  ScratchDir dir;
+  const std::string model = make_model(dir), data = make_data(dir, 5);
+  auto run = [&](const std::string& name, const std::string& batch) {
+    auto r = run_process(inference_args(dir, model, data, dir / name,
+                                        {batch, "model.generation.max_new_tokens=null", "model.generation.max_length=14",
+                                         "model.instruction=null"}));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return lines_of(dir / name);
+  };
+  const auto one = run("b1.jsonl", "batch_size=1"), five = run("b5.jsonl", "batch_size=5");
+  ASSERT_EQ(one.size(), 5u);
+  for (int row = 0; row < 5; ++row) {
+    EXPECT_EQ(one[static_cast<size_t>(row)], five[static_cast<size_t>(row)]) << "row " << row;
+    // The prompt is <t4> query <t5>; new tokens fill up to 14 at most.
+    const std::string text = one[static_cast<size_t>(row)]["text"];
+    const auto n_new = static_cast<size_t>(std::count(text.begin(), text.end(), '<'));
+    EXPECT_LE(n_new, 14 - (query_ids(row).size() + 2)) << text;
+  }
+}
+
 pid_t spawn(const std::vector<std::string>& args, const std::string& err_path) {
   std::vector<char*> argv;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
