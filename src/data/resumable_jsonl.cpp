@@ -20,9 +20,7 @@ namespace {
 
 ResumableJsonl::ResumableJsonl(const std::string& path) : path_(path) {
   namespace fs = std::filesystem;
-  const fs::path parent = fs::path(path).parent_path();
   std::error_code ec;
-  if (!parent.empty()) fs::create_directories(parent, ec);
   std::string text;
   if (fs::exists(path, ec)) {
     std::ifstream in(path, std::ios::binary);
@@ -51,10 +49,18 @@ ResumableJsonl::ResumableJsonl(const std::string& path) : path_(path) {
     ++lines_;
   }
   torn_bytes_ = static_cast<int64_t>(text.size() - end);
-  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-  if (fd_ < 0) fail(path, "cannot open for writing");
+  if (text.empty()) return;  // created by the first append, so a run that fails first leaves no file
+  open_for_append();
   if (torn_bytes_ > 0 && ::ftruncate(fd_, static_cast<off_t>(end)) != 0) fail(path, "cannot cut the torn last line");
-  if (::lseek(fd_, 0, SEEK_END) < 0) fail(path, "cannot seek");
+}
+
+void ResumableJsonl::open_for_append() {
+  const std::filesystem::path parent = std::filesystem::path(path_).parent_path();
+  std::error_code ec;
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) fail(path_, "cannot open for writing");
+  if (::lseek(fd_, 0, SEEK_END) < 0) fail(path_, "cannot seek");
 }
 
 ResumableJsonl::~ResumableJsonl() {
@@ -65,6 +71,7 @@ ResumableJsonl::~ResumableJsonl() {
 }
 
 void ResumableJsonl::append(const std::string& line) {
+  if (fd_ < 0) open_for_append();
   const std::string data = line + "\n";
   size_t done = 0;
   while (done < data.size()) {
@@ -77,7 +84,7 @@ void ResumableJsonl::append(const std::string& line) {
 }
 
 void ResumableJsonl::sync() {
-  if (::fdatasync(fd_) != 0) fail(path_, "cannot sync");
+  if (fd_ >= 0 && ::fdatasync(fd_) != 0) fail(path_, "cannot sync");
 }
 
 }  // namespace ragforge::data

@@ -13,7 +13,8 @@ namespace ragforge::data {
 
 class ResumableJsonl {
  public:
-  // Opens (or creates, with its parent folders) `path`. Every complete line
+  // Reads `path` if it exists (the file itself is created, with its parent
+  // folders, by the first append). Every complete line
   // must be a JSON object; otherwise throws ragforge::Error naming
   // <path>:<line>, leaving the file untouched.
   explicit ResumableJsonl(const std::string& path);
@@ -31,6 +32,7 @@ class ResumableJsonl {
   const std::string& path() const { return path_; }
 
  private:
+  void open_for_append();
   std::string path_;
   int fd_ = -1;
   int64_t lines_ = 0, torn_bytes_ = 0;

@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "core/error.h"
+#include "support/error_of.h"
 #include "eval_test_util.h"
 #include "evaluation/answer_processor.h"
 #include "evaluation/python_regex.h"
@@ -27,14 +28,7 @@ AnswerProcessor simple_regex(const std::string& pattern) {
   return AnswerProcessor(s);
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using ragforge::testing::error_of;
 
 TEST(RegexAnswer, CaptureRunsToTheEndWithDotall) {
   const auto p = regex_answer("<ANSWER>: (.*)");

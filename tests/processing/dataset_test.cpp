@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "support/error_of.h"
 #include "processing/hf_local_dataset.h"
 #include "processing/md5.h"
 #include "processing/normalize_text.h"
@@ -15,14 +16,7 @@ namespace {
 
 using testing::ScratchDir;
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using ragforge::testing::error_of;
 
 TEST(ReadRecords, JsonLinesWithBlankLinesKeepKeyOrder) {
   ScratchDir dir;

@@ -306,6 +306,7 @@ TEST(InferenceCli, BadInputsAreClearErrors) {
   r = run_process(inference_args(dir, model, data, dir / "g2.jsonl", {"model.lora_path=" + model}));
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("model.model_name_or_path=" + model), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir / "g2.jsonl"));  // a run that fails before its first row leaves no output
   // Config mistakes stop before the run dir exists.
   ScratchDir fresh;
   r = run_process(inference_args(fresh, model, data, fresh / "g3.jsonl", {"model.generation.return_full_text=true"}));

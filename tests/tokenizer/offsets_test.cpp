@@ -11,7 +11,6 @@
 // turned into bytes).
 #include <gtest/gtest.h>
 
-#include <dirent.h>
 
 #include <algorithm>
 #include <fstream>
@@ -173,21 +172,7 @@ TEST_P(ChatOffsets, RenderedChatPromptsSpellTheirText) {
 INSTANTIATE_TEST_SUITE_P(Tokenizers, RealOffsets, ::testing::Values("qwen3", "llama3_1", "mistral_v01_sp32k"));
 INSTANTIATE_TEST_SUITE_P(Tokenizers, ChatOffsets, ::testing::Values("qwen3", "llama3_1"));  // the chat goldens
 
-std::vector<std::string> synthetic_names() {
-  std::vector<std::string> names;
-  const std::string dir = testing_files::golden_path("synthetic");
-  if (DIR* d = opendir(dir.c_str())) {
-    while (dirent* e = readdir(d)) {
-      const std::string f = e->d_name;
-      const std::string suffix = ".tokenizer.json";
-      if (f.size() > suffix.size() && f.compare(f.size() - suffix.size(), suffix.size(), suffix) == 0)
-        names.push_back(f.substr(0, f.size() - suffix.size()));
-    }
-    closedir(d);
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
+using testing_files::synthetic_names;
 
 class SyntheticOffsets : public ::testing::TestWithParam<std::string> {};
 

@@ -3,7 +3,6 @@
 // (scripts/tokenizer-goldens/make_synthetic.js).
 #include <gtest/gtest.h>
 
-#include <dirent.h>
 
 #include <algorithm>
 #include <fstream>
@@ -19,21 +18,7 @@ namespace {
 
 using nlohmann::json;
 
-std::vector<std::string> synthetic_names() {
-  std::vector<std::string> names;
-  const std::string dir = testing_files::golden_path("synthetic");
-  if (DIR* d = opendir(dir.c_str())) {
-    while (dirent* e = readdir(d)) {
-      const std::string f = e->d_name;
-      const std::string suffix = ".tokenizer.json";
-      if (f.size() > suffix.size() && f.compare(f.size() - suffix.size(), suffix.size(), suffix) == 0)
-        names.push_back(f.substr(0, f.size() - suffix.size()));
-    }
-    closedir(d);
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
+using testing_files::synthetic_names;
 
 TEST(SyntheticGolden, AllConfigurationsArePresent) { EXPECT_GE(synthetic_names().size(), 16u); }
 
