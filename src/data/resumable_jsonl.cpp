@@ -50,8 +50,9 @@ ResumableJsonl::ResumableJsonl(const std::string& path) : path_(path) {
   }
   torn_bytes_ = static_cast<int64_t>(text.size() - end);
   if (text.empty()) return;  // created by the first append, so a run that fails first leaves no file
-  open_for_append();
-  if (torn_bytes_ > 0 && ::ftruncate(fd_, static_cast<off_t>(end)) != 0) fail(path, "cannot cut the torn last line");
+  if (torn_bytes_ > 0 && ::truncate(path.c_str(), static_cast<off_t>(end)) != 0)
+    fail(path, "cannot cut the torn last line");
+  open_for_append();  // after the cut, so appends start where the complete lines end
 }
 
 void ResumableJsonl::open_for_append() {
