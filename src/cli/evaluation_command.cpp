@@ -22,7 +22,10 @@ const HydraAppRegistration kEvaluation(
     "evaluation", "Score generated answers against their data file (RAG-FiT evaluation); configs/evaluation.yaml",
     [](const std::vector<std::string>& args) {
       return run_shipped_app("evaluation", "evaluation", args,
-                             [](const config::ConfigView& root) { settings::parse_evaluation_settings(root); });
+                             [](const config::ConfigView& root) {
+                               settings::parse_evaluation_settings(root);
+                               return std::string();
+                             });
     });
 
 }  // namespace

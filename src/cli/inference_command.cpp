@@ -17,7 +17,10 @@ const HydraAppRegistration kInference(
     "inference", "Generate answers with a model and optional adapter (RAG-FiT inference); configs/inference.yaml",
     [](const std::vector<std::string>& args) {
       return run_shipped_app("inference", "inference", args,
-                             [](const config::ConfigView& root) { settings::parse_inference_settings(root); });
+                             [](const config::ConfigView& root) {
+                               settings::parse_inference_settings(root);
+                               return std::string();
+                             });
     });
 
 }  // namespace

@@ -21,7 +21,10 @@ const HydraAppRegistration kProcessing(
     "processing", "Build RAG datasets with RAG-FiT's processing pipeline (steps:); configs/processing.yaml",
     [](const std::vector<std::string>& args) {
       return run_shipped_app("processing", "processing", args,
-                             [](const config::ConfigView& root) { settings::parse_processing_settings(root); });
+                             [](const config::ConfigView& root) {
+                               settings::parse_processing_settings(root);
+                               return std::string();
+                             });
     });
 
 }  // namespace

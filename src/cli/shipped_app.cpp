@@ -2,6 +2,7 @@
 
 #include <exception>
 #include <iostream>
+#include <memory>
 
 #include "cli/install_paths.h"
 #include "cli/job_launcher.h"
@@ -21,17 +22,19 @@ int run_shipped_app(const std::string& app, const std::string& what, const std::
   spec.prog = app;
   spec.plugin_config_dirs = {configs_dir()};
   spec.before_sweep = sweep_handoff();
-  spec.check_job = [check, what](const config::app::JobContext& job) {
+  auto job_name = std::make_shared<std::string>(app);  // set by the check, read by the job
+  spec.check_job = [check, what, app, job_name](const config::app::JobContext& job) {
     try {
-      check(config::ConfigView(job.config(), job.unresolved_config()));
+      const std::string chosen = check(config::ConfigView(job.config(), job.unresolved_config()));
+      *job_name = chosen.empty() ? app : chosen;
     } catch (const std::exception& e) {  // ragforge::Error, or anything unexpected: still a clear exit
       std::cerr << "Error in the " << what << " config: " << e.what() << "\n";
       return 1;
     }
     return 0;
   };
-  return config::app::run_hydra_app(spec, args, [app](const config::app::JobContext& job) {
-    return run_job(app, config::to_yaml(job.config()), job.output_dir());
+  return config::app::run_hydra_app(spec, args, [job_name](const config::app::JobContext& job) {
+    return run_job(*job_name, config::to_yaml(job.config()), job.output_dir());
   });
 }
 

@@ -12,8 +12,9 @@
 
 namespace ragforge::cli {
 
-// Throws ragforge::Error for a bad config.
-using ConfigCheck = std::function<void(const config::ConfigView& root)>;
+// Throws ragforge::Error for a bad config. Returns the job to run on it
+// ("" = the job named like the app; `train` picks the recipe's job).
+using ConfigCheck = std::function<std::string(const config::ConfigView& root)>;
 
 // `what` names the config in errors ("Error in the <what> config: ...").
 int run_shipped_app(const std::string& app, const std::string& what, const std::vector<std::string>& args,

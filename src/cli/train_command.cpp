@@ -22,6 +22,7 @@ const HydraAppRegistration kTrain(
       return run_shipped_app("train", "training", args, [](const config::ConfigView& root) {
         settings::parse_rag_fit_config(root);
         wandb::wandb_settings(root);
+        return std::string();
       });
     });
 

@@ -10,6 +10,7 @@
 
 #include "cli/hydra_apps.h"
 #include "cli/job_launcher.h"
+#include "config/config_view.h"  // closest_match
 #include "core/version.h"
 #include "full/command_registry.h"
 
@@ -23,7 +24,29 @@ int print_version() {
   return cli::run_job("runtime-info");
 }
 
+// `ragforge nosuch`: CLI11 would answer "not expected"; name the commands
+// instead, with the closest one when it looks like a typo.
+int unknown_command(const std::string& word) {
+  std::vector<std::string> names;
+  for (const auto& cmd : full::registered_commands())
+    if (!cmd.description.empty()) names.push_back(cmd.name);
+  for (const auto& h : cli::registered_hydra_apps()) names.push_back(h.name);
+  std::cerr << "ragforge: '" << word << "' is not a ragforge command.";
+  if (auto close = config::closest_match(word, names)) std::cerr << " Did you mean '" << *close << "'?";
+  std::string list;
+  for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+  std::cerr << "\nCommands: " << list << "\nRun `ragforge --help` for what each does.\n";
+  return 2;
+}
+
+bool is_command(const std::string& word) {
+  for (const auto& cmd : full::registered_commands())
+    if (cmd.name == word) return true;
+  return false;  // Hydra apps were dispatched before CLI11 runs
+}
+
 int cli11_main(int argc, char** argv) {
+  if (argc > 1 && argv[1][0] != '-' && !is_command(argv[1])) return unknown_command(argv[1]);
   CLI::App app{"ragforge: training retrieval-augmented language models on LibTorch"};
   std::string footer = "Hydra apps (take Hydra's command line; try `ragforge <app> --help`):\n";
   for (const auto& h : cli::registered_hydra_apps()) footer += "  " + h.name + "  " + h.description + "\n";

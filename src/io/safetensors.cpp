@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/text_file.h"
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "safetensors data is little-endian");
 
@@ -290,22 +291,6 @@ std::string WeightSet::file_of(const std::string& name) const {
 }
 
 // ---- writing ----------------------------------------------------------------------
-
-std::string read_text_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot read " + path + ": " + sys_error());
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-json read_json_file(const std::string& path) {
-  try {
-    return json::parse(read_text_file(path));
-  } catch (const json::exception& e) {
-    throw Error(path + ": not valid JSON: " + e.what());
-  }
-}
 
 namespace {
 

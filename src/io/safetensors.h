@@ -99,8 +99,5 @@ std::vector<std::string> save_sharded(const std::string& dir,
 
 // Text files beside weights go through core/atomic_file.h.
 using ::ragforge::write_file_atomic;
-std::string read_text_file(const std::string& path);
-// Parses a JSON file; a syntax error names the file.
-nlohmann::json read_json_file(const std::string& path);
 
 }  // namespace ragforge::io

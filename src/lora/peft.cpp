@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/text_file.h"
 #include "io/safetensors.h"
 
 namespace ragforge::lora {
@@ -109,7 +110,7 @@ LoraConfig LoraConfig::from_json(const json& j, const std::string& source) {
 }
 
 LoraConfig LoraConfig::from_file(const std::string& path) {
-  return from_json(io::read_json_file(path), path);
+  return from_json(read_json_file(path), path);
 }
 
 json LoraConfig::to_json(const std::vector<std::string>& resolved) const {

@@ -3,7 +3,7 @@
 #include <limits>
 
 #include "core/error.h"
-#include "runtime/torch_compat.h"  // scaled_dot_product_attention where LibTorch has it
+#include "compat/torch_compat.h"  // scaled_dot_product_attention where LibTorch has it
 
 namespace ragforge::model {
 

@@ -1,6 +1,6 @@
 #include "model/checkpoint.h"
 
-#include "runtime/torch_compat.h"  // generator_state
+#include "compat/torch_compat.h"  // generator_state
 
 namespace ragforge::model {
 namespace {

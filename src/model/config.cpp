@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "core/error.h"
-#include "io/safetensors.h"  // read_text_file
+#include "core/text_file.h"
 
 namespace ragforge::model {
 using nlohmann::json;
@@ -194,7 +194,7 @@ ModelConfig ModelConfig::from_json(const json& j, const std::string& source) {
 }
 
 ModelConfig ModelConfig::from_file(const std::string& path) {
-  return from_json(io::read_json_file(path), path);
+  return from_json(read_json_file(path), path);
 }
 
 json ModelConfig::to_json() const {

@@ -8,7 +8,7 @@
 #include "core/error.h"
 #include "runtime/job_abi.h"
 #include "runtime/job_registry.h"
-#include "runtime/torch_compat.h"
+#include "compat/torch_compat.h"
 
 namespace {
 // Debian's OpenMP LibTorch starts with one intra-op thread unless told

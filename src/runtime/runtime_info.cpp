@@ -7,7 +7,7 @@
 #include <set>
 
 #include "runtime/job_registry.h"
-#include "runtime/torch_compat.h"
+#include "compat/torch_compat.h"
 
 #ifdef RAGFORGE_WITH_CUDA
 #include <ATen/cuda/CUDAContext.h>

@@ -5,7 +5,7 @@
 
 #include "core/error.h"
 #include "runtime/job_registry.h"
-#include "runtime/torch_compat.h"
+#include "compat/torch_compat.h"
 
 #ifdef RAGFORGE_WITH_CUDA
 #include "kernels/kernels.h"

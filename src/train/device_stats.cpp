@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "runtime/torch_compat.h"
+#include "compat/torch_compat.h"
 
 namespace ragforge::train {
 

@@ -3,7 +3,7 @@
 #include <iostream>
 
 #include "core/error.h"
-#include "runtime/torch_compat.h"
+#include "compat/torch_compat.h"
 
 namespace ragforge::train {
 

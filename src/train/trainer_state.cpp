@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "core/error.h"
+#include "core/text_file.h"
 #include "core/version.h"
 #include "io/safetensors.h"
 #include "train/checkpoint_store.h"
@@ -82,7 +83,7 @@ void save_trainer_state(const std::string& checkpoint_dir, const TrainerState& s
 
 TrainerState read_trainer_state(const std::string& checkpoint_dir) {
   std::string path = (fs::path(checkpoint_dir) / kTrainerStateFile).string();
-  return trainer_state_from_json(io::read_json_file(path), path);
+  return trainer_state_from_json(read_json_file(path), path);
 }
 
 namespace {

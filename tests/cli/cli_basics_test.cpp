@@ -31,6 +31,21 @@ TEST(Cli, MissingRuntimeIsAClearErrorNotACrash) {
   EXPECT_NE(r.err.find("RAGFORGE_RUNTIME_LIB"), std::string::npos) << r.err;
 }
 
+TEST(Cli, UnknownCommandFailsWithTheClosestCommand) {
+  auto typo = run_process({ragforge_bin(), "tokenise"});
+  EXPECT_EQ(typo.exit_code, 2);
+  EXPECT_NE(typo.err.find("'tokenise' is not a ragforge command. Did you mean 'tokenize'?"), std::string::npos)
+      << typo.err;
+  EXPECT_NE(typo.err.find("train"), std::string::npos) << "the Hydra apps are listed too: " << typo.err;
+  auto app_typo = run_process({ragforge_bin(), "trian"});
+  EXPECT_EQ(app_typo.exit_code, 2);
+  EXPECT_NE(app_typo.err.find("Did you mean 'train'?"), std::string::npos) << app_typo.err;
+  auto far = run_process({ragforge_bin(), "nosuch"});
+  EXPECT_EQ(far.exit_code, 2);
+  EXPECT_EQ(far.err.find("Did you mean"), std::string::npos) << far.err;
+  EXPECT_NE(far.err.find("Commands: "), std::string::npos) << far.err;
+}
+
 // The shared libraries an executable asks the dynamic loader for.
 std::vector<std::string> needed_libraries(const std::string& exe) {
   auto r = run_process({"readelf", "-dW", exe});

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "core/text_file.h"
 #include "io/safetensors.h"
 #include "lora/peft.h"
 #include "model/causal_lm.h"
@@ -60,8 +61,8 @@ TEST(Lora, AdapterFolderRoundTripIsExactAndPeftShaped) {
   io::SafetensorsFile ours(dir.path() + "/adapter_model.safetensors");
   EXPECT_EQ(ours.names(), ref.names());
   for (const auto& n : ref.names()) EXPECT_TRUE(torch::equal(ours.tensor(n), ref.tensor(n))) << n;
-  auto cfg = nlohmann::json::parse(io::read_text_file(dir.path() + "/adapter_config.json"));
-  auto ref_cfg = nlohmann::json::parse(io::read_text_file(golden_dir("phi3") + "/lora/adapter_config.json"));
+  auto cfg = nlohmann::json::parse(read_text_file(dir.path() + "/adapter_config.json"));
+  auto ref_cfg = nlohmann::json::parse(read_text_file(golden_dir("phi3") + "/lora/adapter_config.json"));
   for (auto it = ref_cfg.begin(); it != ref_cfg.end(); ++it) EXPECT_TRUE(cfg.contains(it.key())) << it.key();
   EXPECT_EQ(cfg["target_modules"], ref_cfg["target_modules"]);
   EXPECT_EQ(cfg["r"], 4);
@@ -102,7 +103,7 @@ TEST(Lora, SeveralAdaptersSwitchCopyAndDelete) {
   save_all_adapters(*f.lm, dir.path());
   EXPECT_TRUE(fs::exists(dir.path() + "/adapter_model.safetensors"));
   EXPECT_TRUE(fs::exists(dir.path() + "/copy/adapter_model.safetensors"));
-  auto cfg = nlohmann::json::parse(io::read_text_file(dir.path() + "/fresh/adapter_config.json"));
+  auto cfg = nlohmann::json::parse(read_text_file(dir.path() + "/fresh/adapter_config.json"));
   EXPECT_EQ(cfg["target_modules"],
             (nlohmann::json{"down_proj", "gate_proj", "k_proj", "o_proj", "q_proj", "up_proj", "v_proj"}));
   delete_adapter(*f.lm, "copy");
@@ -169,7 +170,7 @@ TEST(Lora, ModulesToSaveKeepsAPerAdapterCopyOfTheHead) {
   save_adapter(*f.lm, dir.path());
   io::SafetensorsFile saved(dir.path() + "/adapter_model.safetensors");
   EXPECT_TRUE(saved.contains("base_model.model.lm_head.weight"));
-  auto cfg = nlohmann::json::parse(io::read_text_file(dir.path() + "/adapter_config.json"));
+  auto cfg = nlohmann::json::parse(read_text_file(dir.path() + "/adapter_config.json"));
   EXPECT_EQ(cfg["modules_to_save"], nlohmann::json({"lm_head"}));
   Fixture g("llama");
   load_adapter(*g.lm, dir.path());

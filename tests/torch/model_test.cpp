@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "core/error.h"
+#include "core/text_file.h"
 #include "io/safetensors.h"
 #include "lora/peft.h"
 #include "model/causal_lm.h"
@@ -179,7 +180,7 @@ TEST(SaveLoad, MissingExtraAndMisshapedTensorsAreNamed) {
 }
 
 TEST(Config, UnknownModelTypeAndUnsupportedValuesAreClearErrors) {
-  auto j = nlohmann::json::parse(io::read_text_file(golden_dir("llama") + "/config.json"));
+  auto j = nlohmann::json::parse(read_text_file(golden_dir("llama") + "/config.json"));
   j["model_type"] = "gpt2";
   EXPECT_THROW(
       {
@@ -197,13 +198,13 @@ TEST(Config, UnknownModelTypeAndUnsupportedValuesAreClearErrors) {
   j["hidden_act"] = "silu";
   j["rope_scaling"] = {{"rope_type", "weird"}};
   EXPECT_THROW(ModelConfig::from_json(j), Error);
-  auto q = nlohmann::json::parse(io::read_text_file(golden_dir("qwen2") + "/config.json"));
+  auto q = nlohmann::json::parse(read_text_file(golden_dir("qwen2") + "/config.json"));
   q["use_sliding_window"] = true;
   EXPECT_THROW(ModelConfig::from_json(q), Error);
 }
 
 TEST(Rope, DynamicAndYarnFollowHfFormulas) {
-  auto j = nlohmann::json::parse(io::read_text_file(golden_dir("llama") + "/config.json"));
+  auto j = nlohmann::json::parse(read_text_file(golden_dir("llama") + "/config.json"));
   j["rope_scaling"] = {{"rope_type", "dynamic"}, {"factor", 2.0}};
   RotaryEmbedding dyn(ModelConfig::from_json(j));
   auto base = dyn.inv_freq(10);
@@ -270,7 +271,7 @@ namespace ragforge::model {
 namespace {
 
 TEST(Vocabulary, PadTokenRowGetsNoGradientLikeHfPaddingIdx) {
-  auto j = nlohmann::json::parse(io::read_text_file(ragforge::testing::golden_dir("phi3") + "/config.json"));
+  auto j = nlohmann::json::parse(read_text_file(ragforge::testing::golden_dir("phi3") + "/config.json"));
   j["pad_token_id"] = 7;
   auto lm = std::make_shared<CausalLMImpl>(ModelConfig::from_json(j));
   lm->load_weights(ragforge::testing::golden_dir("phi3"));

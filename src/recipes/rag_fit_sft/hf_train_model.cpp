@@ -1,78 +1,16 @@
 #include "recipes/rag_fit_sft/hf_train_model.h"
 
-#include <iostream>
-
-#include "core/error.h"
-#include "data/family_defaults.h"
-#include "lora/peft.h"
-
 namespace ragforge::recipes {
-namespace {
 
-std::string join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
-
-// A randomly initialised model: init_config plus the tokenizer's vocabulary size.
-model::CausalLM init_model(const settings::ModelSettings& s, const tokenizer::Tokenizer& tok, torch::Dtype dtype,
-                           torch::Device device) {
-  nlohmann::json j = nlohmann::json::parse(s.init_config.dump());
-  if (!j.contains("vocab_size")) j["vocab_size"] = static_cast<int64_t>(tok.vocab_size());
-  if (auto pad = tok.pad_token_id(); pad && !j.contains("pad_token_id")) j["pad_token_id"] = *pad;
-  auto config = model::ModelConfig::from_json(j, "model.init_config");
-  auto lm = model::CausalLM(config);
-  // HF's _init_weights: N(0, initializer_range) for projections and
-  // embeddings, ones for norms; LibTorch's defaults would start the loss far
-  // above ln(vocab).
-  const double std = j.value("initializer_range", 0.02);
-  torch::NoGradGuard no_grad;
-  for (auto& item : lm->named_parameters()) {
-    const std::string& name = item.key();
-    if (name.find("norm") != std::string::npos) item.value().fill_(1.0);
-    else if (name.size() > 5 && name.compare(name.size() - 5, 5, ".bias") == 0) item.value().zero_();
-    else item.value().normal_(0.0, std);
-  }
-  lm->to(device, dtype);
-  return lm;
-}
-
-}  // namespace
-
-HFTrainModel load_hf_train_model(const settings::ModelSettings& s, torch::Dtype dtype, torch::Device device,
-                                 uint64_t seed) {
-  HFTrainModel m(model::CausalLM(nullptr), tokenizer::Tokenizer::from_dir(s.tokenizer));
-  m.tokenizer_dir = s.tokenizer;
-  m.chat_template_override = s.chat_template;
-  if (!s.chat_template.empty()) m.tokenizer.set_chat_template(s.chat_template);
-  torch::manual_seed(seed);  // random init and LoRA A are reproducible
-  if (s.init_config.is_null()) {
-    m.lm = model::CausalLM(model::CausalLMImpl::from_pretrained(s.model_name_or_path, dtype, device));
-  } else {
-    m.lm = init_model(s, m.tokenizer, dtype, device);
-  }
-  m.model_type = m.lm->config().model_type;
-  if (!s.lora) {
-    for (auto& p : m.lm->parameters()) p.set_requires_grad(true);
-    return m;
-  }
-  nlohmann::json peft = nlohmann::json::parse(s.lora->dump());
-  if (!peft.contains("target_modules")) {
-    peft["target_modules"] = data::default_lora_targets(m.model_type);
-    std::cerr << "model.lora.target_modules is empty: using the " << m.model_type << " default ["
-              << join(peft["target_modules"].get<std::vector<std::string>>()) << "]\n";
-  }
-  auto config = lora::LoraConfig::from_json(peft, "model.lora");
-  config.base_model_name_or_path = s.model_name_or_path;
-  m.lora_modules = lora::add_adapter(*m.lm, "default", config);
-  if (m.lora_modules.empty())
-    throw Error("model.lora.target_modules [" + join(config.target_modules) + "] matches no module of this " +
-                m.model_type + " model; projections are named like q_proj, k_proj, v_proj, o_proj (qkv_proj on phi3)");
-  lora::set_active_adapter(*m.lm, "default");
-  lora::mark_only_adapter_trainable(*m.lm, "default");
-  m.lora = true;
-  return m;
+hf::PretrainedModel load_hf_train_model(const settings::ModelSettings& s, torch::Dtype dtype, torch::Device device,
+                                        uint64_t seed) {
+  hf::PretrainedSpec spec;
+  spec.model_dir = s.model_name_or_path;
+  spec.init_config = s.init_config;
+  spec.tokenizer_dir = s.tokenizer;
+  spec.chat_template = s.chat_template;
+  spec.lora = s.lora;
+  return hf::load_pretrained(spec, dtype, device, seed);
 }
 
 }  // namespace ragforge::recipes

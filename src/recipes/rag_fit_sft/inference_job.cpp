@@ -22,6 +22,7 @@
 #include "runtime/job_registry.h"
 #include "settings/inference_settings.h"
 #include "template/value.h"
+#include "train/compute_device.h"
 #include "train/signal_guard.h"
 
 namespace ragforge::recipes {
@@ -187,7 +188,7 @@ int run_inference(const runtime::JobContext& job) {
   const InferenceSettings s = settings::parse_inference_settings(config::ConfigView(cfg));
 
   // 2. Model, tokenizer, prompt renderer (the training one, so prompts match).
-  const torch::Device device = torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+  const torch::Device device = train::default_device();
   tokenizer::Tokenizer tok = tokenizer::Tokenizer::from_dir(s.tokenizer);
   if (!s.chat_template.empty()) tok.set_chat_template(s.chat_template);
   settings::SftDataSettings prompt_settings;

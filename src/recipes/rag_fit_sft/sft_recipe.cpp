@@ -33,17 +33,9 @@ torch::Tensor to_tensor(const std::vector<int64_t>& v, int64_t rows, int64_t col
   return torch::tensor(v, torch::kInt64).view({rows, cols}).to(device);
 }
 
-// The tokenizer files beside a saved model or adapter, as RAG-FiT saves them.
-void copy_tokenizer_files(const std::string& from_dir, const std::string& to_dir) {
-  for (const char* name : {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja"}) {
-    fs::path src = fs::path(from_dir) / name;
-    if (fs::exists(src)) fs::copy_file(src, fs::path(to_dir) / name, fs::copy_options::overwrite_existing);
-  }
-}
-
 }  // namespace
 
-SftRecipe::SftRecipe(HFTrainModel model, data::SftData data, SftRecipeOptions options)
+SftRecipe::SftRecipe(hf::PretrainedModel model, data::SftData data, SftRecipeOptions options)
     : model_(std::move(model)),
       data_(std::move(data)),
       options_(options),
@@ -138,9 +130,7 @@ void SftRecipe::save_final(const std::string& output_dir) {
   const std::string dir = (fs::path(output_dir) / "checkpoint").string();
   fs::create_directories(dir);
   save_weights(dir);
-  copy_tokenizer_files(model_.tokenizer_dir, dir);
-  if (!model_.chat_template_override.empty())
-    io::write_file_atomic((fs::path(dir) / "chat_template.jinja").string(), model_.chat_template_override);
+  model_.save_tokenizer(dir);
 }
 
 double SftRecipe::flops_per_token() const {

@@ -21,7 +21,7 @@ struct SftRecipeOptions {
 
 class SftRecipe final : public train::Recipe {
  public:
-  SftRecipe(HFTrainModel model, data::SftData data, SftRecipeOptions options);
+  SftRecipe(hf::PretrainedModel model, data::SftData data, SftRecipeOptions options);
 
   torch::nn::Module& module() override { return *model_.lm; }
   train::NamedParameters trainable_parameters() override;
@@ -40,7 +40,7 @@ class SftRecipe final : public train::Recipe {
  private:
   train::MicroBatch to_device(const std::vector<int64_t>& rows, const std::vector<data::SftExample>& pool) const;
 
-  HFTrainModel model_;
+  hf::PretrainedModel model_;
   data::SftData data_;
   SftRecipeOptions options_;
   data::BatchPlan plan_;

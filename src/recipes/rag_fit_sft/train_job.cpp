@@ -14,8 +14,8 @@
 #include "recipes/rag_fit_sft/hf_train_model.h"
 #include "recipes/rag_fit_sft/sft_recipe.h"
 #include "runtime/job_registry.h"
-#include "runtime/torch_compat.h"
 #include "settings/rag_fit_config.h"
+#include "train/compute_device.h"
 #include "train/trainer.h"
 #include "wandb/settings.h"
 #include "wandb/wandb_sink.h"
@@ -29,33 +29,15 @@ std::string ids_text(const std::vector<int32_t>& ids) {
   return out + "]";
 }
 
-// Some LibTorch builds (Debian's 1.13 among them) have no float16 matmul on
-// CPU; probing says so before the model loads instead of failing inside the
-// first forward.
-bool cpu_has_float16_matmul() {
-  try {
-    torch::Tensor a = torch::ones({2, 2}, torch::kHalf);
-    (void)a.mm(a);
-    return true;
-  } catch (const c10::Error&) {
-    return false;
-  }
-}
-
 int run_rag_fit_sft(const runtime::JobContext& job) {
   // 1. Config.
   const config::Node cfg = config::load_yaml_string(job.config_yaml, "train config");
   settings::RagFitConfig c = settings::parse_rag_fit_config(config::ConfigView(cfg));
 
   // 2. Model: bf16/fp16 base weights when asked; LoRA weights stay fp32.
-  const torch::Device device = torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
-  torch::Dtype dtype = torch::kFloat32;
-  if (c.train.bf16 || c.model.torch_dtype == "bfloat16") dtype = torch::kBFloat16;
-  else if (c.train.fp16) dtype = torch::kFloat16;  // the trainer adds dynamic loss scaling
-  if (dtype == torch::kFloat16 && device.is_cpu() && !cpu_has_float16_matmul())
-    throw Error("train.fp16: LibTorch " + compat::torch_version() +
-                " has no float16 matmul on CPU; on CPU set train.bf16=true (or train.fp16=false), or train fp16 on a GPU");
-  HFTrainModel model = load_hf_train_model(c.model, dtype, device, static_cast<uint64_t>(c.train.seed));
+  const torch::Device device = train::default_device();
+  const torch::Dtype dtype = train::weight_dtype({c.train.bf16, c.train.fp16, c.model.torch_dtype, "train"}, device);
+  hf::PretrainedModel model = load_hf_train_model(c.model, dtype, device, static_cast<uint64_t>(c.train.seed));
 
   // 3. Data: prompts rendered and tokenized, loss only after completion_start.
   if (c.data.completion_start.empty()) {

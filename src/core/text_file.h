@@ -1,0 +1,14 @@
+// Small whole-file readers: the text of a file, or the JSON in it. Errors
+// name the path and the system's (or the parser's) reason. Writing goes
+// through core/atomic_file.h.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace ragforge {
+
+std::string read_text_file(const std::string& path);
+// Parses a JSON file; a syntax error names the file.
+nlohmann::json read_json_file(const std::string& path);
+
+}  // namespace ragforge
