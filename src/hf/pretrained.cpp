@@ -1,17 +1,13 @@
 #include "hf/pretrained.h"
 
-#include <filesystem>
 #include <iostream>
 
-#include "core/atomic_file.h"
 #include "core/error.h"
 #include "data/family_defaults.h"
 #include "lora/peft.h"
 
 namespace ragforge::hf {
 namespace {
-
-namespace fs = std::filesystem;
 
 std::string join(const std::vector<std::string>& v) {
   std::string out;
@@ -51,10 +47,11 @@ void add_lora(PretrainedModel& m, const PretrainedSpec& s) {
   }
   auto config = lora::LoraConfig::from_json(peft, s.lora_key);
   config.base_model_name_or_path = s.model_dir;
-  m.lora_modules = lora::add_adapter(*m.lm, "default", config);
-  if (m.lora_modules.empty())
-    throw Error(s.lora_key + ".target_modules [" + join(config.target_modules) + "] matches no module of this " +
-                m.model_type + " model; projections are named like q_proj, k_proj, v_proj, o_proj (qkv_proj on phi3)");
+  try {
+    m.lora_modules = lora::add_adapter(*m.lm, "default", config);
+  } catch (const Error& e) {
+    throw Error(s.lora_key + ": " + e.what());  // e.g. target_modules that match nothing
+  }
   lora::set_active_adapter(*m.lm, "default");
   lora::mark_only_adapter_trainable(*m.lm, "default");
   m.lora = true;
@@ -62,20 +59,11 @@ void add_lora(PretrainedModel& m, const PretrainedSpec& s) {
 
 }  // namespace
 
-void PretrainedModel::save_tokenizer(const std::string& dir) const {
-  for (const char* name : {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja"}) {
-    fs::path src = fs::path(tokenizer_dir) / name;
-    if (fs::exists(src)) fs::copy_file(src, fs::path(dir) / name, fs::copy_options::overwrite_existing);
-  }
-  if (!chat_template_override.empty())
-    write_file_atomic((fs::path(dir) / "chat_template.jinja").string(), chat_template_override);
-}
+void PretrainedModel::save_tokenizer(const std::string& dir) const { tokenizer.save(dir); }
 
 PretrainedModel load_pretrained(const PretrainedSpec& s, torch::Dtype dtype, torch::Device device, uint64_t seed) {
   const std::string tokenizer_dir = s.tokenizer_dir.empty() ? s.model_dir : s.tokenizer_dir;
   PretrainedModel m(model::CausalLM(nullptr), tokenizer::Tokenizer::from_dir(tokenizer_dir));
-  m.tokenizer_dir = tokenizer_dir;
-  m.chat_template_override = s.chat_template;
   if (!s.chat_template.empty()) m.tokenizer.set_chat_template(s.chat_template);
   torch::manual_seed(seed);
   if (s.init_config.is_null()) {
@@ -84,6 +72,13 @@ PretrainedModel load_pretrained(const PretrainedSpec& s, torch::Dtype dtype, tor
     m.lm = init_model(s.init_config, m.tokenizer, dtype, device);
   }
   m.model_type = m.lm->config().model_type;
+  // HF: add the tokens, then resize the embeddings to exactly len(tokenizer)
+  // (conventions.md §1.3; the matrix may shrink onto a checkpoint's spare rows).
+  if (!s.special_tokens.empty()) {
+    m.tokenizer.add_special_tokens(s.special_tokens);
+    const auto vocab = static_cast<int64_t>(m.tokenizer.vocab_size());
+    if (vocab != m.lm->config().vocab_size) m.lm->resize_token_embeddings(vocab);
+  }
   if (!s.lora) {
     for (auto& p : m.lm->parameters()) p.set_requires_grad(true);
     return m;

@@ -33,14 +33,12 @@ struct PretrainedModel {
   PretrainedModel(model::CausalLM model, tokenizer::Tokenizer tok) : lm(std::move(model)), tokenizer(std::move(tok)) {}
   model::CausalLM lm{nullptr};
   tokenizer::Tokenizer tokenizer;
-  std::string tokenizer_dir;              // its files are saved beside the trained weights
-  std::string chat_template_override;     // saved as chat_template.jinja
   std::string model_type;                 // config.json's model_type, for family defaults
   bool lora = false;                      // false: every weight trains
   std::vector<std::string> lora_modules;  // adapted module paths
 
   // The tokenizer files beside a saved model or adapter, as HF's
-  // save_pretrained writes them (with any added tokens and the template override).
+  // save_pretrained writes them (added tokens and the template override included).
   void save_tokenizer(const std::string& dir) const;
 };
 

@@ -7,43 +7,14 @@
 #include <unordered_set>
 
 #include "core/error.h"
-#include "tokenizer/added_vocabulary.h"
 #include "tokenizer/alignment.h"
-#include "tokenizer/bpe.h"
-#include "tokenizer/decoder.h"
 #include "tokenizer/json_util.h"
-#include "tokenizer/normalizer.h"
-#include "tokenizer/post_processor.h"
-#include "tokenizer/pre_tokenizer.h"
+#include "tokenizer/tokenizer_impl.h"
 #include "tokenizer/unicode.h"
 
 namespace ragforge::tokenizer {
 
 using json_util::json;
-
-struct Tokenizer::Impl {
-  std::unique_ptr<Normalizer> normalizer;
-  std::unique_ptr<PreTokenizer> pre_tokenizer;
-  std::unique_ptr<BpeModel> model;
-  std::unique_ptr<PostProcessor> post_processor;
-  std::unique_ptr<Decoder> decoder;
-  std::unique_ptr<AddedVocabulary> added;
-  std::unordered_set<std::string> special_contents;
-  size_t vocab_size_with_added = 0;
-
-  std::optional<std::string> bos, eos, pad, unk;
-  std::optional<int32_t> padding_id;  // tokenizer.json "padding"
-  std::optional<std::string> padding_token;
-  bool add_bos = false, add_eos = false, padding_left = false;
-  std::string chat_template;
-
-  // Ids (and optionally tokens) of one sequence before post-processing.
-  void encode_sequence(std::string_view text, TokenSequence& seq, bool with_tokens) const;
-  // The same with seq.offsets (the offsets path: alignments all the way).
-  void encode_sequence_offsets(std::string_view text, TokenSequence& seq, bool with_tokens) const;
-  void finish(TokenSequence& seq, bool add_special_tokens, size_t max_length) const;
-  void push_model_tokens(const std::string& word, TokenSequence& seq, bool with_tokens) const;
-};
 
 namespace {
 
@@ -78,8 +49,10 @@ std::optional<std::string> config_token(const json& cfg, const char* key, const 
   throw Error(path + ": '" + key + "' must be a string, null or {\"content\": ...}, got " + it->dump());
 }
 
-std::shared_ptr<Tokenizer::Impl> load(const std::string& path) {
-  const json root = parse_json(read_file(path, "tokenizer file"), path);
+// Reads tokenizer.json; its text is kept in `sources` for save().
+std::shared_ptr<Tokenizer::Impl> load(const std::string& path, TokenizerSources& sources) {
+  sources.tokenizer_json = read_file(path, "tokenizer file");
+  const json root = parse_json(sources.tokenizer_json, path);
   if (!root.is_object()) throw Error(path + ": expected a JSON object at the top level");
   auto impl = std::make_shared<Tokenizer::Impl>();
   auto section = [&](const char* key) -> const json& {
@@ -116,14 +89,9 @@ std::shared_ptr<Tokenizer::Impl> load(const std::string& path) {
     a.rstrip = json_util::get_bool_or(t, "rstrip", false, w);
     a.special = json_util::get_bool_or(t, "special", false, w);
     a.normalized = json_util::get_bool_or(t, "normalized", !a.special, w);
-    if (a.special) impl->special_contents.insert(a.content);
     added.push_back(std::move(a));
   }
-  std::unordered_set<std::string> extra;
-  for (const AddedToken& a : added)
-    if (!impl->model->token_to_id(a.content)) extra.insert(a.content);
-  impl->vocab_size_with_added = impl->model->vocab_size() + extra.size();
-  impl->added = std::make_unique<AddedVocabulary>(std::move(added), impl->normalizer.get());
+  impl->set_added_tokens(std::move(added));
 
   const json& padding = section("padding");
   if (padding.is_object()) {
@@ -134,20 +102,57 @@ std::shared_ptr<Tokenizer::Impl> load(const std::string& path) {
   return impl;
 }
 
+// additional_special_tokens: a list of strings or {"content": ...}.
+std::vector<std::string> config_token_list(const json& cfg, const char* key, const std::string& path) {
+  std::vector<std::string> out;
+  auto it = cfg.find(key);
+  if (it == cfg.end() || it->is_null()) return out;
+  if (!it->is_array()) throw Error(path + ": '" + key + "' must be a list of tokens, got " + it->dump());
+  for (const json& t : *it) {
+    if (t.is_string())
+      out.push_back(t.get<std::string>());
+    else if (t.is_object() && t.contains("content") && t["content"].is_string())
+      out.push_back(t["content"].get<std::string>());
+    else
+      throw Error(path + ": '" + key + "' entries must be strings or {\"content\": ...}, got " + t.dump());
+  }
+  return out;
+}
+
 }  // namespace
 
-Tokenizer Tokenizer::from_file(const std::string& tokenizer_json) { return Tokenizer(load(tokenizer_json)); }
+void Tokenizer::Impl::set_added_tokens(std::vector<AddedToken> tokens) {
+  special_contents.clear();
+  std::unordered_set<std::string> extra;  // distinct contents the model lacks, as HF's get_vocab_size
+  for (const AddedToken& a : tokens) {
+    if (a.special) special_contents.insert(a.content);
+    if (!model->token_to_id(a.content)) extra.insert(a.content);
+  }
+  vocab_size_with_added = model->vocab_size() + extra.size();
+  added = std::make_shared<const AddedVocabulary>(std::move(tokens), normalizer.get());
+}
+
+Tokenizer Tokenizer::from_file(const std::string& tokenizer_json) {
+  TokenizerSources sources;
+  auto impl = load(tokenizer_json, sources);
+  impl->sources = std::make_shared<const TokenizerSources>(std::move(sources));
+  return Tokenizer(std::move(impl));
+}
 
 Tokenizer Tokenizer::from_dir(const std::string& dir) {
-  auto impl = load(dir + "/tokenizer.json");
+  TokenizerSources sources;
+  sources.dir = dir;
+  auto impl = load(dir + "/tokenizer.json", sources);
   const std::string cfg_path = dir + "/tokenizer_config.json";
   if (file_exists(cfg_path)) {
-    const json cfg = parse_json(read_file(cfg_path, "tokenizer config"), cfg_path);
+    sources.tokenizer_config = read_file(cfg_path, "tokenizer config");
+    const json cfg = parse_json(*sources.tokenizer_config, cfg_path);
     if (!cfg.is_object()) throw Error(cfg_path + ": expected a JSON object at the top level");
     impl->bos = config_token(cfg, "bos_token", cfg_path);
     impl->eos = config_token(cfg, "eos_token", cfg_path);
     impl->pad = config_token(cfg, "pad_token", cfg_path);
     impl->unk = config_token(cfg, "unk_token", cfg_path);
+    impl->additional_special_tokens = config_token_list(cfg, "additional_special_tokens", cfg_path);
     impl->add_bos = json_util::get_bool_or(cfg, "add_bos_token", false, cfg_path);
     impl->add_eos = json_util::get_bool_or(cfg, "add_eos_token", false, cfg_path);
     const std::string side = json_util::get_string_or(cfg, "padding_side", "right", cfg_path);
@@ -173,16 +178,23 @@ Tokenizer Tokenizer::from_dir(const std::string& dir) {
   // special_tokens_map.json overrides tokenizer_config.json, as in transformers.
   const std::string map_path = dir + "/special_tokens_map.json";
   if (file_exists(map_path)) {
-    const json map = parse_json(read_file(map_path, "special tokens map"), map_path);
+    sources.special_tokens_map = read_file(map_path, "special tokens map");
+    const json map = parse_json(*sources.special_tokens_map, map_path);
     if (!map.is_object()) throw Error(map_path + ": expected a JSON object at the top level");
     if (map.contains("bos_token")) impl->bos = config_token(map, "bos_token", map_path);
     if (map.contains("eos_token")) impl->eos = config_token(map, "eos_token", map_path);
     if (map.contains("pad_token")) impl->pad = config_token(map, "pad_token", map_path);
     if (map.contains("unk_token")) impl->unk = config_token(map, "unk_token", map_path);
+    if (map.contains("additional_special_tokens"))
+      impl->additional_special_tokens = config_token_list(map, "additional_special_tokens", map_path);
   }
   // Newer exports keep the template in chat_template.jinja, which wins over the key.
   const std::string jinja = dir + "/chat_template.jinja";
-  if (file_exists(jinja)) impl->chat_template = read_file(jinja, "chat template");
+  if (file_exists(jinja)) {
+    impl->chat_template = read_file(jinja, "chat template");
+    sources.chat_template_from_jinja = true;
+  }
+  impl->sources = std::make_shared<const TokenizerSources>(std::move(sources));
   return Tokenizer(std::move(impl));
 }
 
@@ -444,6 +456,9 @@ const std::optional<std::string>& Tokenizer::bos_token() const { return impl_->b
 const std::optional<std::string>& Tokenizer::eos_token() const { return impl_->eos; }
 const std::optional<std::string>& Tokenizer::pad_token() const { return impl_->pad; }
 const std::optional<std::string>& Tokenizer::unk_token() const { return impl_->unk; }
+const std::vector<std::string>& Tokenizer::additional_special_tokens() const {
+  return impl_->additional_special_tokens;
+}
 bool Tokenizer::add_bos_token() const { return impl_->add_bos; }
 bool Tokenizer::add_eos_token() const { return impl_->add_eos; }
 bool Tokenizer::padding_side_left() const { return impl_->padding_left; }

@@ -113,6 +113,38 @@ class Tokenizer {
   // chat_template); copies made earlier keep theirs.
   void set_chat_template(std::string source);
 
+  // transformers' add_special_tokens({"additional_special_tokens": tokens}):
+  // each token becomes an added token with special=true, normalized=false and
+  // no lstrip/rstrip/single_word, so it splits the text before the model and
+  // decode(..., true) drops it. In order:
+  //  - "" and a token already added with exactly these flags (e.g. Llama's
+  //    "</s>", or one named twice) are skipped;
+  //  - a token the vocabulary already has (added with other flags, like Qwen3's
+  //    "<think>", or a model token) keeps its id and becomes special;
+  //  - any other token gets the next id: one past the largest added id, or
+  //    vocab_size(false) when no added id reaches that (Llama's 32000, Qwen3's
+  //    151669).
+  // Returns the count HF returns (tokens not skipped: kept ids included), so
+  // size embeddings by vocab_size(), i.e. len(tokenizer). The list also
+  // replaces additional_special_tokens() (HF's default), unless it is empty.
+  // Only this Tokenizer changes: copies made earlier keep their vocabulary.
+  size_t add_special_tokens(const std::vector<std::string>& tokens);
+  // tokenizer_config.json's (or special_tokens_map.json's) additional_special_tokens,
+  // or the last list given to add_special_tokens().
+  const std::vector<std::string>& additional_special_tokens() const;
+
+  // Writes the tokenizer into `dir` (created if missing) as HF's
+  // save_pretrained does, so that from_dir(dir) gives the same ids:
+  // tokenizer.json, and the tokenizer_config.json and special_tokens_map.json
+  // it was loaded with (verbatim until add_special_tokens() changes them; then
+  // with every added token in tokenizer.json's added_tokens and
+  // tokenizer_config.json's added_tokens_decoder, and the
+  // additional_special_tokens list in both config files, written even when the
+  // tokenizer had none). chat_template.jinja when the template came from one
+  // or was replaced with set_chat_template(); tokenizer.model is copied when
+  // the source folder has one. Each file is written atomically.
+  void save(const std::string& dir) const;
+
   struct Impl;
 
  private:
