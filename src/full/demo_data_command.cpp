@@ -1,27 +1,46 @@
 // `ragforge demo-data --out FILE [--rows N] [--seed S] [--wordnet DIR]`:
 // writes the WordNet demo dataset (data/wordnet_demo.h) atomically. The
 // build runs it once to make share/ragforge/demo/wordnet-rag.jsonl.
+// `--kind ranking [--docs N] [--qrels FILE]` writes BlockRank rows instead
+// (data/wordnet_ranking_demo.h).
 #include <iostream>
 #include <memory>
 #include <string>
 
 #include "full/command_registry.h"
 #include "core/atomic_file.h"
+#include "core/error.h"
 #include "data/wordnet_demo.h"
+#include "data/wordnet_ranking_demo.h"
 
 namespace ragforge::full {
 namespace {
 
 struct DemoDataOptions {
   std::string kind = "rag", split = "train";
-  std::string out;
+  std::string out, qrels;
   int64_t rows = 2000;
+  int64_t docs = 10;
   uint64_t seed = 0;
   std::string wordnet = data::kDefaultWordnetDir;
 };
 
+int run_ranking_demo(const DemoDataOptions& opts) {
+  const auto graph = data::read_wordnet_noun_graph(opts.wordnet);
+  const auto demo = data::make_wordnet_ranking_demo(
+      graph, opts.rows, opts.docs, opts.seed, opts.split == "test" ? data::DemoSplit::Test : data::DemoSplit::Train);
+  write_file_atomic(opts.out, demo.jsonl);
+  if (!opts.qrels.empty()) write_file_atomic(opts.qrels, demo.qrels);
+  std::cerr << "ragforge demo-data: wrote " << opts.rows << " rows to " << opts.out << " (ranking, " << opts.split
+            << ", " << opts.docs << " documents each, " << graph.entries.size() << " WordNet nouns)"
+            << (opts.qrels.empty() ? "" : "; qrels to " + opts.qrels) << "\n";
+  return 0;
+}
+
 int run_demo_data(const DemoDataOptions& opts) {
   try {
+    if (opts.kind == "ranking") return run_ranking_demo(opts);
+    if (!opts.qrels.empty()) throw Error("--qrels is for --kind ranking only");
     const auto entries = data::read_wordnet_nouns(opts.wordnet);
     std::string text;
     int64_t rows = opts.rows;
@@ -50,16 +69,22 @@ const CommandRegistration reg(
       auto opts = std::make_shared<DemoDataOptions>();
       cmd.add_option("--kind", opts->kind,
                      "rag: questions with five definitions as context (the training demo); corpus: one passage "
-                     "per word for `ragforge index`; questions: questions with no context, for retrieval")
+                     "per word for `ragforge index`; questions: questions with no context, for retrieval; "
+                     "ranking: BlockRank rows, a keyword query and --docs dictionary entries, one the answer")
           ->capture_default_str()
-          ->check(CLI::IsMember({"rag", "corpus", "questions"}));
-      cmd.add_option("--split", opts->split, "questions: train or test words (disjoint, fixed by a hash of the word)")
+          ->check(CLI::IsMember({"rag", "corpus", "questions", "ranking"}));
+      cmd.add_option("--split", opts->split,
+                     "questions, ranking: train or test words (disjoint, fixed by a hash of the word)")
           ->capture_default_str()
           ->check(CLI::IsMember({"train", "test"}));
       cmd.add_option("--out", opts->out, "Output JSONL file (written atomically)")->required();
       cmd.add_option("--rows", opts->rows, "Number of rows")
           ->capture_default_str()
           ->check(CLI::Range(int64_t{1}, int64_t{10000000}));
+      cmd.add_option("--docs", opts->docs, "ranking: documents per row (the answer and docs-1 negatives)")
+          ->capture_default_str()
+          ->check(CLI::Range(int64_t{2}, int64_t{50}));
+      cmd.add_option("--qrels", opts->qrels, "ranking: also write the rows' qrels (TSV query-id corpus-id score)");
       cmd.add_option("--seed", opts->seed, "Seed of the word choices")->capture_default_str();
       cmd.add_option("--wordnet", opts->wordnet,
                      "Folder with WordNet 3.0's data.noun (Debian package wordnet-base)")
@@ -67,7 +92,9 @@ const CommandRegistration reg(
       cmd.footer(
           "Examples:\n  ragforge demo-data --out demo.jsonl --rows 500 --seed 1\n"
           "  ragforge demo-data --kind corpus --out corpus.jsonl && ragforge index --corpus corpus.jsonl --out idx\n"
-          "  ragforge demo-data --kind questions --split test --rows 200 --out test.jsonl");
+          "  ragforge demo-data --kind questions --split test --rows 200 --out test.jsonl\n"
+          "  ragforge demo-data --kind ranking --split test --rows 200 --docs 10 --out rank-test.jsonl "
+          "--qrels rank-test.qrels.tsv");
       return [opts] { return run_demo_data(*opts); };
     });
 

@@ -94,6 +94,37 @@ ForwardOutput CausalLMImpl::forward_embeds(const torch::Tensor& inputs_embeds, c
   return run(inputs_embeds, options);
 }
 
+namespace {
+
+// The layout on the model's device, checked against the input and options.
+std::shared_ptr<const BlockRankLayout> blockrank_layout(const ForwardOptions& o, int64_t B, int64_t T, int64_t L,
+                                                        const torch::Device& dev) {
+  if (!o.blockrank) {
+    if (o.readout_layer >= 0 || o.stop_after_readout)
+      throw Error("readout_layer and stop_after_readout need BlockRank attention (ForwardOptions::blockrank)");
+    return nullptr;
+  }
+  const BlockRankLayout& in = *o.blockrank;
+  if (o.attention) throw Error("ForwardOptions: set either attention or blockrank, not both");
+  if (o.query_offset != 0) throw Error("BlockRank attention runs on the whole prompt (query_offset must be 0)");
+  if (in.num_blocks * in.block_len != T)
+    throw Error("BlockRank input has " + std::to_string(T) + " tokens but the layout says " +
+                std::to_string(in.num_blocks) + " blocks of " + std::to_string(in.block_len));
+  if (!in.key_mask.defined() || in.key_mask.sizes() != torch::IntArrayRef({B, in.num_blocks, in.block_len}))
+    throw Error("BlockRank key_mask must be [B, M, H] = [" + std::to_string(B) + ", " + std::to_string(in.num_blocks) +
+                ", " + std::to_string(in.block_len) + "]");
+  if (o.readout_layer >= L)
+    throw Error("readout_layer " + std::to_string(o.readout_layer) + " is out of range 0.." + std::to_string(L - 1) +
+                " (num_hidden_layers " + std::to_string(L) + ")");
+  if (o.stop_after_readout && o.readout_layer < 0) throw Error("stop_after_readout needs readout_layer >= 0");
+  if (o.readout_layer >= 0 && o.readout_rows <= 0) throw Error("readout_rows must be positive");
+  auto layout = std::make_shared<BlockRankLayout>(in);
+  layout->key_mask = in.key_mask.to(dev).to(torch::kBool);
+  return layout;
+}
+
+}  // namespace
+
 ForwardOutput CausalLMImpl::run(torch::Tensor h, const ForwardOptions& o) {
   const int64_t B = h.size(0), T = h.size(1), L = config_.num_hidden_layers;
   const auto dev = h.device();
@@ -103,10 +134,11 @@ ForwardOutput CausalLMImpl::run(torch::Tensor h, const ForwardOptions& o) {
                                 .unsqueeze(0)
                                 .expand({B, T});
   if (pos.sizes() != torch::IntArrayRef({B, T})) throw Error("position_ids must be [B, T]");
+  auto blockrank = blockrank_layout(o, B, T, L, dev);
   AttentionSpec spec;
   if (o.attention) {
     spec = *o.attention;
-  } else {
+  } else if (!blockrank) {
     torch::Tensor mask = o.attention_mask.defined() ? o.attention_mask.to(dev) : torch::Tensor();
     if (mask.defined() && (mask.dim() != 2 || mask.size(0) != B || mask.size(1) != T + o.query_offset))
       throw Error("attention_mask must be [B, T] (past + new tokens when decoding)");
@@ -126,14 +158,36 @@ ForwardOutput CausalLMImpl::run(torch::Tensor h, const ForwardOptions& o) {
   ForwardOutput out;
   if (wanted.count(0)) out.hidden_states[0] = h;
   const int64_t depth = o.exit_after_layer >= 0 ? std::min(o.exit_after_layer, L) : L;
+  if (o.readout_layer >= depth)
+    throw Error("readout_layer " + std::to_string(o.readout_layer) + " is not run: exit_after_layer is " +
+                std::to_string(o.exit_after_layer));
+  const bool recompute = o.gradient_checkpointing && !o.cache && is_training() && torch::GradMode::is_enabled();
   for (int64_t i = 0; i < depth; ++i) {
     auto layer = model->layers->ptr<DecoderLayerImpl>(i);
-    LayerInputs in{cos, sin, shared_spec, o.backend, o.cache ? &(*o.cache)[i] : nullptr};
-    if (o.gradient_checkpointing && !o.cache && is_training() && torch::GradMode::is_enabled()) {
+    LayerInputs in{cos, sin, shared_spec, o.backend, o.cache ? &(*o.cache)[i] : nullptr, blockrank, o.readout_rows};
+    if (i == o.readout_layer && o.stop_after_readout) {  // the attention readout: scores, then stop
+      out.readout_scores = layer->readout_scores(h, in);
+      out.last_hidden_state = h;
+      return out;
+    }
+    const bool readout = i == o.readout_layer;
+    if (recompute) {
       std::vector<torch::Tensor> params = layer->parameters(true);
-      h = checkpoint([layer, in](const torch::Tensor& x) { return layer->forward(x, in); }, h, params);
+      if (readout) {  // the readout is a second output, so checkpointing recomputes it too
+        auto outs = checkpoint_outputs(
+            [layer, in](const torch::Tensor& x) {
+              torch::Tensor scores;
+              auto y = layer->forward(x, in, &scores);
+              return std::vector<torch::Tensor>{y, scores};
+            },
+            h, params);
+        h = outs[0];
+        out.readout_scores = outs[1];
+      } else {
+        h = checkpoint([layer, in](const torch::Tensor& x) { return layer->forward(x, in); }, h, params);
+      }
     } else {
-      h = layer->forward(h, in);
+      h = layer->forward(h, in, readout ? &out.readout_scores : nullptr);
     }
     if (i + 1 < L && wanted.count(i + 1)) out.hidden_states[i + 1] = h;
   }

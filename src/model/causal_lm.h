@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "model/attention.h"
+#include "model/blockrank_attention.h"
 #include "model/config.h"
 #include "model/layers.h"
 #include "model/rope.h"
@@ -39,6 +40,12 @@ struct ForwardOptions {
   // built from attention_mask and the model's sliding window.
   std::optional<AttentionSpec> attention;
   AttentionBackend backend = AttentionBackend::kFast;
+  // BlockRank attention (model/blockrank_attention.h) over input [B, M·H];
+  // position_ids come from the caller, attention_mask is not used.
+  std::optional<BlockRankLayout> blockrank;
+  int64_t readout_layer = -1;       // >= 0 (0-based, BlockRank): that layer's attention fills readout_scores
+  int64_t readout_rows = 16;        // R: the last R query rows of the last block
+  bool stop_after_readout = false;  // inference: stop at the readout (no later layers, norm or logits)
   std::vector<int64_t> hidden_state_layers;  // HF numbering: 0 embeddings, i output of layer i-1, L after the final norm
   bool all_hidden_states = false;            // every index 0..L
   int64_t exit_after_layer = -1;             // >= 0: stop after this many layers (no norm, no logits)
@@ -52,6 +59,7 @@ struct ForwardOutput {
   torch::Tensor logits;             // [B, T, V] (model dtype)
   torch::Tensor last_hidden_state;  // [B, T, d]: after the final norm, or raw at an early exit
   std::map<int64_t, torch::Tensor> hidden_states;
+  torch::Tensor readout_scores;  // [B, heads, R, M·H]: q·k/√d + mask at readout_layer (differentiable)
 };
 
 class DecoderModelImpl : public torch::nn::Module {

@@ -9,14 +9,14 @@ using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
 struct Recompute : torch::CustomClassHolder {
-  CheckpointFn fn;
+  CheckpointOutputsFn fn;
   torch::Device device{torch::kCPU};
   torch::Tensor cpu_state, device_state;  // RNG states at the original forward
   bool input_requires_grad = false;
 };
 
 struct CheckpointFunction : torch::autograd::Function<CheckpointFunction> {
-  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& input, at::TensorList params,
+  static variable_list forward(AutogradContext* ctx, const torch::Tensor& input, at::TensorList params,
                                c10::intrusive_ptr<Recompute> rc) {
     rc->device = input.device();
     rc->cpu_state = compat::generator_state(torch::kCPU);
@@ -40,7 +40,7 @@ struct CheckpointFunction : torch::autograd::Function<CheckpointFunction> {
     if (rc->device_state.defined()) compat::set_generator_state(rc->device, rc->device_state);
 
     torch::Tensor x = saved[0].detach().requires_grad_(rc->input_requires_grad);
-    torch::Tensor out;
+    variable_list out;
     {
       torch::AutoGradMode enable(true);
       out = rc->fn(x);
@@ -60,8 +60,14 @@ struct CheckpointFunction : torch::autograd::Function<CheckpointFunction> {
         slot.push_back(i);
       }
     variable_list result(saved.size() + 1);  // + the non-tensor argument
-    if (wrt.empty() || !out.requires_grad()) return result;
-    auto grads = torch::autograd::grad({out}, wrt, {grad_outputs[0]}, /*retain_graph=*/false,
+    variable_list outs, grads_out;  // the outputs that carry gradients, with theirs
+    for (size_t i = 0; i < out.size(); ++i)
+      if (out[i].requires_grad() && grad_outputs[i].defined()) {
+        outs.push_back(out[i]);
+        grads_out.push_back(grad_outputs[i]);
+      }
+    if (wrt.empty() || outs.empty()) return result;
+    auto grads = torch::autograd::grad(outs, wrt, grads_out, /*retain_graph=*/false,
                                        /*create_graph=*/false, /*allow_unused=*/true);
     for (size_t j = 0; j < wrt.size(); ++j) result[slot[j]] = grads[j];
     return result;
@@ -70,7 +76,8 @@ struct CheckpointFunction : torch::autograd::Function<CheckpointFunction> {
 
 }  // namespace
 
-torch::Tensor checkpoint(CheckpointFn fn, const torch::Tensor& input, const std::vector<torch::Tensor>& params) {
+std::vector<torch::Tensor> checkpoint_outputs(CheckpointOutputsFn fn, const torch::Tensor& input,
+                                              const std::vector<torch::Tensor>& params) {
   if (!torch::GradMode::is_enabled()) return fn(input);
   variable_list trainable;
   for (const auto& p : params)
@@ -79,6 +86,11 @@ torch::Tensor checkpoint(CheckpointFn fn, const torch::Tensor& input, const std:
   auto rc = c10::make_intrusive<Recompute>();
   rc->fn = std::move(fn);
   return CheckpointFunction::apply(input, at::TensorList(trainable), rc);  // a TensorList: one graph input per tensor
+}
+
+torch::Tensor checkpoint(CheckpointFn fn, const torch::Tensor& input, const std::vector<torch::Tensor>& params) {
+  auto one = [fn = std::move(fn)](const torch::Tensor& x) { return std::vector<torch::Tensor>{fn(x)}; };
+  return checkpoint_outputs(one, input, params)[0];
 }
 
 }  // namespace ragforge::model

@@ -1,5 +1,6 @@
 #include "model/layers.h"
 
+#include "core/error.h"
 #include "model/rope.h"
 
 #include <cmath>
@@ -38,28 +39,35 @@ AttentionImpl::AttentionImpl(const ModelConfig& c)
   }
 }
 
-torch::Tensor AttentionImpl::forward(const torch::Tensor& h, const LayerInputs& in) {
+void AttentionImpl::project(const torch::Tensor& h, const LayerInputs& in, torch::Tensor& q, torch::Tensor& k,
+                            torch::Tensor* v) {
   const int64_t B = h.size(0), T = h.size(1);
-  torch::Tensor q, k, v;  // [B, T, H·D], [B, T, KV·D]
+  torch::Tensor vv;  // [B, T, KV·D]
   if (fused) {
     auto qkv = qkv_proj->forward(h);  // rows: q | k | v
     q = qkv.narrow(-1, 0, heads * head_dim);
     k = qkv.narrow(-1, heads * head_dim, kv_heads * head_dim);
-    v = qkv.narrow(-1, (heads + kv_heads) * head_dim, kv_heads * head_dim);
+    vv = qkv.narrow(-1, (heads + kv_heads) * head_dim, kv_heads * head_dim);
   } else {
     q = q_proj->forward(h);
     k = k_proj->forward(h);
-    v = v_proj->forward(h);
+    if (v) vv = v_proj->forward(h);
   }
   q = q.view({B, T, heads, head_dim});
   k = k.view({B, T, kv_heads, head_dim});
-  v = v.view({B, T, kv_heads, head_dim}).transpose(1, 2);  // [B, KV, T, D]
+  if (v) *v = vv.view({B, T, kv_heads, head_dim}).transpose(1, 2);  // [B, KV, T, D]
   if (q_norm) {  // Qwen3: per-head RMSNorm before RoPE
     q = q_norm->forward(q);
     k = k_norm->forward(k);
   }
   q = apply_rotary(q.transpose(1, 2), in.cos, in.sin);  // [B, H, T, D]
   k = apply_rotary(k.transpose(1, 2), in.cos, in.sin);  // [B, KV, T, D]
+}
+
+torch::Tensor AttentionImpl::forward(const torch::Tensor& h, const LayerInputs& in, torch::Tensor* readout) {
+  const int64_t B = h.size(0), T = h.size(1);
+  torch::Tensor q, k, v;
+  project(h, in, q, k, &v);
   if (in.cache) {
     if (in.cache->k.defined()) {
       k = torch::cat({in.cache->k, k}, 2);
@@ -68,9 +76,20 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& h, const LayerInputs& 
     in.cache->k = k;
     in.cache->v = v;
   }
-  auto o = attention(in.backend, q, k, v, *in.spec, scale);        // [B, H, T, D]
+  torch::Tensor o;  // [B, H, T, D]
+  if (in.blockrank)
+    o = blockrank_attention(q, k, v, *in.blockrank, scale, readout ? in.readout_rows : 0, readout);
+  else
+    o = attention(in.backend, q, k, v, *in.spec, scale);
   o = o.transpose(1, 2).reshape({B, T, heads * head_dim});
   return o_proj->forward(o);
+}
+
+torch::Tensor AttentionImpl::readout_scores(const torch::Tensor& h, const LayerInputs& in) {
+  if (!in.blockrank) throw Error("the attention readout needs BlockRank attention (ForwardOptions::blockrank)");
+  torch::Tensor q, k;
+  project(h, in, q, k, nullptr);
+  return blockrank_readout_scores(q, k, *in.blockrank, scale, in.readout_rows);
 }
 
 MLPImpl::MLPImpl(const ModelConfig& c) : intermediate(c.intermediate_size), fused(c.fused_qkv) {
@@ -100,9 +119,13 @@ DecoderLayerImpl::DecoderLayerImpl(const ModelConfig& c) {
   post_attention_layernorm = register_module("post_attention_layernorm", RMSNorm(c.hidden_size, c.rms_norm_eps));
 }
 
-torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& h, const LayerInputs& in) {
-  auto x = h + self_attn->forward(input_layernorm->forward(h), in);
+torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& h, const LayerInputs& in, torch::Tensor* readout) {
+  auto x = h + self_attn->forward(input_layernorm->forward(h), in, readout);
   return x + mlp->forward(post_attention_layernorm->forward(x));
+}
+
+torch::Tensor DecoderLayerImpl::readout_scores(const torch::Tensor& h, const LayerInputs& in) {
+  return self_attn->readout_scores(input_layernorm->forward(h), in);
 }
 
 }  // namespace ragforge::model

@@ -12,6 +12,7 @@
 
 #include "lora/lora_linear.h"
 #include "model/attention.h"
+#include "model/blockrank_attention.h"
 #include "model/config.h"
 
 namespace ragforge::model {
@@ -37,18 +38,30 @@ struct LayerInputs {
   std::shared_ptr<const AttentionSpec> spec;  // shared: checkpointed layers replay it in backward
   AttentionBackend backend = AttentionBackend::kFast;
   LayerCache* cache = nullptr;  // appended to when set
+  // BlockRank attention instead of `spec` when set (shared like spec), and how
+  // many readout rows a layer asked for its readout returns.
+  std::shared_ptr<const BlockRankLayout> blockrank;
+  int64_t readout_rows = 16;
 };
 
 class AttentionImpl : public torch::nn::Module {
  public:
   explicit AttentionImpl(const ModelConfig& config);
-  torch::Tensor forward(const torch::Tensor& h, const LayerInputs& in);  // [B, T, d] -> [B, T, d]
+  // [B, T, d] -> [B, T, d]. With `readout` (BlockRank only) also the readout
+  // scores [B, H, R, T] of blockrank_attention.
+  torch::Tensor forward(const torch::Tensor& h, const LayerInputs& in, torch::Tensor* readout = nullptr);
+  // The readout scores alone: q and k, no values, no output (the early exit).
+  torch::Tensor readout_scores(const torch::Tensor& h, const LayerInputs& in);
 
   int64_t heads, kv_heads, head_dim;
   double scale;
   bool fused;
   lora::LoRALinear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, qkv_proj{nullptr}, o_proj{nullptr};
   RMSNorm q_norm{nullptr}, k_norm{nullptr};
+
+ private:
+  // q [B, H, T, D] and k [B, KV, T, D] after RoPE; v [B, KV, T, D] when asked for.
+  void project(const torch::Tensor& h, const LayerInputs& in, torch::Tensor& q, torch::Tensor& k, torch::Tensor* v);
 };
 TORCH_MODULE(Attention);
 
@@ -66,7 +79,9 @@ TORCH_MODULE(MLP);
 class DecoderLayerImpl : public torch::nn::Module {
  public:
   explicit DecoderLayerImpl(const ModelConfig& config);
-  torch::Tensor forward(const torch::Tensor& h, const LayerInputs& in);
+  torch::Tensor forward(const torch::Tensor& h, const LayerInputs& in, torch::Tensor* readout = nullptr);
+  // The attention readout of this layer's input (input norm, then q·k scores only).
+  torch::Tensor readout_scores(const torch::Tensor& h, const LayerInputs& in);
 
   RMSNorm input_layernorm{nullptr}, post_attention_layernorm{nullptr};
   Attention self_attn{nullptr};

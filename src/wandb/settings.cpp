@@ -128,7 +128,10 @@ WandbSettings wandb_settings_from_env() {
 WandbSettings wandb_settings(const config::ConfigView& root) {
   WandbSettings s = wandb_settings_from_env();
   s.requested = root.get_bool("use_wandb", false) || report_to_names_wandb(root);
-  if (root.has("train") && root.node("train").is_dict()) s.requested = s.requested || report_to_names_wandb(root.child("train"));
+  // TrainingArguments sit under `train:` (RAG-FiT) or `training:` (BlockRank's layout).
+  for (const char* section : {"train", "training"})
+    if (root.has(section) && root.node(section).is_dict())
+      s.requested = s.requested || report_to_names_wandb(root.child(section));
   // RAG-FiT's `experiment` names the run group; a dict there is a config group, not a name.
   if (root.has("experiment") && root.node("experiment").is_string()) s.group = root.get_string("experiment");
   if (root.has("wandb_entity")) s.entity = root.get_string("wandb_entity");
