@@ -23,7 +23,13 @@ void register_recipe_targets() {
 
 RecipeChoice choose_recipe(const config::ConfigView& root) {
   if (!root.has("_target_")) {
-    parse_rag_fit_config(root);
+    try {
+      parse_rag_fit_config(root);
+    } catch (const Error& e) {
+      if (!root.has("training")) throw;  // `training:` is BlockRank's layout, not RAG-FiT's `train:`
+      throw Error(std::string(e.what()) + "\nThis looks like a BlockRank config (a training: section): name the recipe "
+                  "with _target_: " + kBlockRankTarget + " in the file, or add +_target_=" + kBlockRankTarget);
+    }
     return {"", "train"};
   }
   register_recipe_targets();

@@ -196,6 +196,27 @@ TEST(BlockRankCli, ResumeFromACheckpointGivesTheSameLosses) {
       EXPECT_NEAR(after[s][k].get<double>(), straight[s + 2][k].get<double>(), 1e-6) << k << " at step " << s + 3;
 }
 
+TEST(BlockRankCli, AConfigInTheOriginalsLayoutTrainsWithTargetAddedOnTheCommandLine) {
+  ScratchDir dir;
+  const std::string data = make_ranking_data(dir, "train", 8, 4);
+  // The demo config without its _target_ line: a user's YAML in the original layout.
+  std::ifstream in(source_dir() + "/configs/blockrank/demo.yaml");
+  std::string yaml, line;
+  while (std::getline(in, line))
+    if (line.rfind("_target_:", 0) != 0) yaml += line + "\n";
+  dir.write("mine.yaml", yaml);
+  auto args = quick(data, 1);
+  args[1] = dir.path();
+  args[3] = "mine";
+  auto without = train(dir, args);
+  EXPECT_NE(without.exit_code, 0);
+  EXPECT_NE(without.err.find("add +_target_=ragforge.recipes.BlockRank"), std::string::npos) << without.err;
+  args.push_back("+_target_=ragforge.recipes.BlockRank");
+  auto with = train(dir, args);
+  EXPECT_EQ(with.exit_code, 0) << with.err;
+  EXPECT_TRUE(fs::exists(dir / "out/model.safetensors"));
+}
+
 std::string write_rows(const ScratchDir& dir, const std::string& text) { return dir.write("bad.jsonl", text); }
 
 TEST(BlockRankCli, BadInputsAreClearErrors) {
