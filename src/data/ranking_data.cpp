@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "core/error.h"
+#include "core/parallel_for.h"
 #include "data/chat_render.h"
 #include "data/deterministic_random.h"
 #include "data/ranking_prompt.h"
@@ -15,28 +16,6 @@
 
 namespace ragforge::data {
 namespace {
-
-// fn(i) for i in [0, n) on a few threads; rethrows the first failing index's error.
-template <typename Fn>
-void parallel_for(size_t n, Fn fn) {
-  const size_t workers = std::max<size_t>(1, std::min<size_t>(n, std::thread::hardware_concurrency()));
-  std::vector<std::exception_ptr> errors(n);
-  auto work = [&](size_t w) {
-    for (size_t i = w; i < n; i += workers) {
-      try {
-        fn(i);
-      } catch (...) {
-        errors[i] = std::current_exception();
-      }
-    }
-  };
-  std::vector<std::thread> threads;
-  for (size_t w = 1; w < workers; ++w) threads.emplace_back(work, w);
-  work(0);
-  for (auto& t : threads) t.join();
-  for (auto& e : errors)
-    if (e) std::rethrow_exception(e);
-}
 
 using Sampler = std::function<SampledRanking(const RankingRow&)>;
 

@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "data/family_defaults.h"
+#include "io/safetensors.h"
 #include "lora/peft.h"
 
 namespace ragforge::hf {
@@ -58,6 +59,21 @@ void add_lora(PretrainedModel& m, const PretrainedSpec& s) {
 }
 
 }  // namespace
+
+void PretrainedModel::save_weights(const std::string& dir) const {
+  if (lora) lora::save_adapter(*lm, dir, "default");
+  else lm->save_pretrained(dir);
+}
+
+void PretrainedModel::load_weights(const std::string& dir) {
+  torch::NoGradGuard no_grad;
+  if (!lora) return lm->load_weights(dir);
+  io::SafetensorsFile file(dir + "/adapter_model.safetensors");
+  for (auto& [name, param] : lora::adapter_state_dict(*lm, "default", /*saved_names=*/true)) {
+    if (!file.contains(name)) throw Error(file.path() + ": missing adapter tensor " + name);
+    param.copy_(file.tensor(name, param.scalar_type()));
+  }
+}
 
 void PretrainedModel::save_tokenizer(const std::string& dir) const { tokenizer.save(dir); }
 

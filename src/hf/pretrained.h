@@ -37,6 +37,10 @@ struct PretrainedModel {
   bool lora = false;                      // false: every weight trains
   std::vector<std::string> lora_modules;  // adapted module paths
 
+  // The trainable weights: the "default" adapter (a PEFT folder) with LoRA,
+  // else the whole model (an HF folder). load_weights reads what save_weights wrote.
+  void save_weights(const std::string& dir) const;
+  void load_weights(const std::string& dir);
   // The tokenizer files beside a saved model or adapter, as HF's
   // save_pretrained writes them (added tokens and the template override included).
   void save_tokenizer(const std::string& dir) const;

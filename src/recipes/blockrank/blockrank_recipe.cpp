@@ -3,8 +3,6 @@
 #include <filesystem>
 
 #include "core/error.h"
-#include "io/safetensors.h"
-#include "lora/peft.h"
 #include "recipes/blockrank/blockrank_batch.h"
 
 namespace ragforge::recipes::blockrank {
@@ -105,23 +103,9 @@ std::map<std::string, double> BlockRankRecipe::data_counters() const {
           {"data/rows_without_answers", static_cast<double>(r.rows_without_answers)}};
 }
 
-void BlockRankRecipe::save_weights(const std::string& dir) {
-  if (model_.lora) lora::save_adapter(*model_.lm, dir, "default");
-  else model_.lm->save_pretrained(dir);
-}
+void BlockRankRecipe::save_weights(const std::string& dir) { model_.save_weights(dir); }
 
-void BlockRankRecipe::load_weights(const std::string& dir) {
-  torch::NoGradGuard no_grad;
-  if (model_.lora) {
-    io::SafetensorsFile file((fs::path(dir) / "adapter_model.safetensors").string());
-    for (auto& [name, param] : lora::adapter_state_dict(*model_.lm, "default", /*saved_names=*/true)) {
-      if (!file.contains(name)) throw Error(file.path() + ": missing adapter tensor " + name);
-      param.copy_(file.tensor(name, param.scalar_type()));
-    }
-    return;
-  }
-  model_.lm->load_weights(dir);
-}
+void BlockRankRecipe::load_weights(const std::string& dir) { model_.load_weights(dir); }
 
 // The original saves the final model (or adapter) into output_dir itself.
 void BlockRankRecipe::save_final(const std::string& output_dir) {

@@ -4,8 +4,6 @@
 
 #include "core/error.h"
 #include "data/collate.h"
-#include "io/safetensors.h"
-#include "lora/peft.h"
 #include "model/loss.h"
 
 namespace ragforge::recipes {
@@ -108,23 +106,9 @@ std::map<std::string, double> SftRecipe::data_counters() const {
           {"data/truncated", static_cast<double>(r.truncated)}};
 }
 
-void SftRecipe::save_weights(const std::string& dir) {
-  if (model_.lora) lora::save_adapter(*model_.lm, dir, "default");
-  else model_.lm->save_pretrained(dir);
-}
+void SftRecipe::save_weights(const std::string& dir) { model_.save_weights(dir); }
 
-void SftRecipe::load_weights(const std::string& dir) {
-  torch::NoGradGuard no_grad;
-  if (model_.lora) {
-    io::SafetensorsFile file((fs::path(dir) / "adapter_model.safetensors").string());
-    for (auto& [name, param] : lora::adapter_state_dict(*model_.lm, "default", /*saved_names=*/true)) {
-      if (!file.contains(name)) throw Error(file.path() + ": missing adapter tensor " + name);
-      param.copy_(file.tensor(name, param.scalar_type()));
-    }
-    return;
-  }
-  model_.lm->load_weights(dir);
-}
+void SftRecipe::load_weights(const std::string& dir) { model_.load_weights(dir); }
 
 void SftRecipe::save_final(const std::string& output_dir) {
   const std::string dir = (fs::path(output_dir) / "checkpoint").string();
