@@ -213,25 +213,7 @@ BlockRankModelSettings parse_blockrank_model(const ConfigView& model) {
 
   BlockRankModelSettings s;
   ModelSettings& b = s.base;
-  b.model_name_or_path = model.get_string("model_name_or_path", "");
-  if (model.has("init_config")) {
-    model.child("init_config");  // must be a mapping
-    b.init_config = config::to_json(model.node("init_config"));
-  }
-  if (b.model_name_or_path.empty() == b.init_config.is_null())
-    throw Error(model.full_key("model_name_or_path") +
-                ": set exactly one of model_name_or_path (an HF model folder or cached hub id) and init_config "
-                "(a config.json for a randomly initialised model)" + model.origin_suffix("model_name_or_path"));
-  if (!b.model_name_or_path.empty())
-    b.model_name_or_path = resolve_model_dir(b.model_name_or_path, model.full_key("model_name_or_path"));
-  b.tokenizer = model.get_string("tokenizer", b.model_name_or_path);
-  if (b.tokenizer.empty())
-    throw Error(model.full_key("tokenizer") + ": a randomly initialised model needs a tokenizer folder");
-  b.chat_template = model.get_string("chat_template", "");
-  b.torch_dtype = model.get_string("torch_dtype", "");
-  if (!b.torch_dtype.empty() && b.torch_dtype != "auto" && b.torch_dtype != "bfloat16" && b.torch_dtype != "float32")
-    throw Error(model.full_key("torch_dtype") + ": expected null, auto, bfloat16 or float32, got '" + b.torch_dtype +
-                "'" + model.origin_suffix("torch_dtype"));
+  read_model_source(model, b);
 
   read_lora(model, s);
   s.trust_remote_code = model.get_bool("trust_remote_code", false);

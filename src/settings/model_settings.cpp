@@ -70,17 +70,7 @@ nlohmann::ordered_json parse_lora(const config::ConfigView& lora) {
 
 }  // namespace
 
-ModelSettings parse_model_settings(const config::ConfigView& model) {
-  std::set<std::string> known = {"_target_", "model_name_or_path", "init_config", "tokenizer", "chat_template",
-                                 "load_in_8bit", "load_in_4bit", "use_4bit", "quantization_config", "quantization",
-                                 "lora", "completion_start", "instruction_in_prompt", "max_sequence_len",
-                                 "trust_remote_code", "device_map", "torch_dtype"};
-  for (const auto& e : model.root().entries())
-    if (e.key.text.rfind("bnb_4bit_", 0) == 0) known.insert(e.key.text);
-  model.require_known_keys(known);
-  reject_quantization(model);
-
-  ModelSettings s;
+void read_model_source(const config::ConfigView& model, ModelSettings& s) {
   s.model_name_or_path = model.get_string("model_name_or_path", "");
   if (model.has("init_config")) {
     model.child("init_config");  // must be a dict
@@ -100,6 +90,20 @@ ModelSettings parse_model_settings(const config::ConfigView& model) {
   if (!s.torch_dtype.empty() && s.torch_dtype != "auto" && s.torch_dtype != "bfloat16" && s.torch_dtype != "float32")
     throw Error(model.full_key("torch_dtype") + ": expected null, auto, bfloat16 or float32, got '" + s.torch_dtype +
                 "'" + model.origin_suffix("torch_dtype"));
+}
+
+ModelSettings parse_model_settings(const config::ConfigView& model) {
+  std::set<std::string> known = {"_target_", "model_name_or_path", "init_config", "tokenizer", "chat_template",
+                                 "load_in_8bit", "load_in_4bit", "use_4bit", "quantization_config", "quantization",
+                                 "lora", "completion_start", "instruction_in_prompt", "max_sequence_len",
+                                 "trust_remote_code", "device_map", "torch_dtype"};
+  for (const auto& e : model.root().entries())
+    if (e.key.text.rfind("bnb_4bit_", 0) == 0) known.insert(e.key.text);
+  model.require_known_keys(known);
+  reject_quantization(model);
+
+  ModelSettings s;
+  read_model_source(model, s);
   if (model.has("lora")) s.lora = parse_lora(model.child("lora"));
   return s;
 }

@@ -31,6 +31,10 @@ struct ModelSettings {
 // rejects quantized base weights, which ragforge does not support yet.
 ModelSettings parse_model_settings(const config::ConfigView& model);
 
+// The keys every recipe's model node shares: model_name_or_path (resolved to
+// a folder) or init_config, tokenizer, chat_template, torch_dtype.
+void read_model_source(const config::ConfigView& model, ModelSettings& s);
+
 // Registers kModelTarget and its aliases (ragfit.models.hf.HFTrain,
 // ragfoundry.models.hf.HFTrain) with config::instantiate; the factory
 // returns a ModelSettings. Idempotent.
