@@ -27,8 +27,14 @@ torch::Tensor LoRALinearImpl::forward(const torch::Tensor& x) {
   auto A = adapter_A(active_), B = adapter_B(active_);
   torch::Tensor xa = x.to(A->weight.scalar_type());
   if (o.dropout() > 0 && is_training()) xa = torch::dropout(xa, o.dropout(), true);
-  torch::Tensor delta = B->forward(A->forward(xa)) * o.scaling();  // [..., out]
-  if (delta.scalar_type() == y.scalar_type()) return y + delta;
+  torch::Tensor xa_r = A->forward(xa);  // [..., r]
+  if (xa_r.scalar_type() == y.scalar_type()) {
+    // y + scaling·(xa_r Bᵀ) as one GEMM that accumulates into y (no scaled
+    // [..., out] temporary, no separate add, and one backward node).
+    auto rows = xa_r.reshape({-1, xa_r.size(-1)});
+    return torch::addmm(y.reshape({-1, y.size(-1)}), rows, B->weight.t(), 1, o.scaling()).view(y.sizes());
+  }
+  torch::Tensor delta = B->forward(xa_r) * o.scaling();  // [..., out]
   return (y.to(delta.scalar_type()) + delta).to(y.scalar_type());  // PEFT adds, then casts back
 }
 

@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "compat/torch_compat.h"  // scaled_dot_product_attention where LibTorch has it
+#include "model/flash_attention.h"
 
 namespace ragforge::model {
 
@@ -152,6 +153,9 @@ torch::Tensor attention_fast(const torch::Tensor& q, const torch::Tensor& k, con
   check_shapes(q, k, v);
   const int64_t Tq = q.size(2), Tk = k.size(2);
   if (Tq != Tk || spec.query_offset != 0) return attention_eager(q, k, v, spec, scale);  // decoding
+  if (!compat::has_scaled_dot_product_attention()) {
+    if (auto out = flash_attention(q, k, v, spec, scale); out.defined()) return out;
+  }
   const int64_t chunk = spec.query_chunk > 0 ? spec.query_chunk : Tq;
   const int64_t groups = q.size(1) / k.size(1);
   std::vector<torch::Tensor> outs;

@@ -161,7 +161,7 @@ ForwardOutput CausalLMImpl::run(torch::Tensor h, const ForwardOptions& o) {
   if (o.readout_layer >= depth)
     throw Error("readout_layer " + std::to_string(o.readout_layer) + " is not run: exit_after_layer is " +
                 std::to_string(o.exit_after_layer));
-  const bool recompute = o.gradient_checkpointing && !o.cache && is_training() && torch::GradMode::is_enabled();
+  const bool checkpointing = o.gradient_checkpointing && !o.cache && is_training() && torch::GradMode::is_enabled();
   for (int64_t i = 0; i < depth; ++i) {
     auto layer = model->layers->ptr<DecoderLayerImpl>(i);
     LayerInputs in{cos, sin, shared_spec, o.backend, o.cache ? &(*o.cache)[i] : nullptr, blockrank, o.readout_rows};
@@ -171,6 +171,9 @@ ForwardOutput CausalLMImpl::run(torch::Tensor h, const ForwardOptions& o) {
       return out;
     }
     const bool readout = i == o.readout_layer;
+    // The last layer run is not checkpointed: backward would recompute it at
+    // once, so keeping its activations costs no extra peak memory.
+    const bool recompute = checkpointing && i + 1 < depth;
     if (recompute) {
       std::vector<torch::Tensor> params = layer->parameters(true);
       if (readout) {  // the readout is a second output, so checkpointing recomputes it too
@@ -196,7 +199,7 @@ ForwardOutput CausalLMImpl::run(torch::Tensor h, const ForwardOptions& o) {
     out.last_hidden_state = h;
     return out;
   }
-  h = model->norm->forward(h);
+  h = model->norm->forward(h, o.backend == AttentionBackend::kFast);
   if (wanted.count(L)) out.hidden_states[L] = h;
   out.last_hidden_state = h;
   if (o.compute_logits) out.logits = logits(h);

@@ -1,6 +1,7 @@
 #include "model/layers.h"
 
 #include "core/error.h"
+#include "model/fused_ops.h"
 #include "model/rope.h"
 
 #include <cmath>
@@ -11,7 +12,9 @@ RMSNormImpl::RMSNormImpl(int64_t dim, double eps_) : eps(eps_) {
   weight = register_parameter("weight", torch::ones({dim}));
 }
 
-torch::Tensor RMSNormImpl::forward(const torch::Tensor& x) {
+torch::Tensor RMSNormImpl::forward(const torch::Tensor& x, bool fast) {
+  if (fast)
+    if (auto y = fused_rms_norm(x, weight, eps); y.defined()) return y;
   auto h = x.to(torch::kFloat32);
   auto variance = h.pow(2).mean(-1, true);
   h = h * torch::rsqrt(variance + eps);
@@ -53,15 +56,21 @@ void AttentionImpl::project(const torch::Tensor& h, const LayerInputs& in, torch
     k = k_proj->forward(h);
     if (v) vv = v_proj->forward(h);
   }
+  const bool fast = in.backend == AttentionBackend::kFast;
   q = q.view({B, T, heads, head_dim});
   k = k.view({B, T, kv_heads, head_dim});
   if (v) *v = vv.view({B, T, kv_heads, head_dim}).transpose(1, 2);  // [B, KV, T, D]
   if (q_norm) {  // Qwen3: per-head RMSNorm before RoPE
-    q = q_norm->forward(q);
-    k = k_norm->forward(k);
+    q = q_norm->forward(q, fast);
+    k = k_norm->forward(k, fast);
   }
-  q = apply_rotary(q.transpose(1, 2), in.cos, in.sin);  // [B, H, T, D]
-  k = apply_rotary(k.transpose(1, 2), in.cos, in.sin);  // [B, KV, T, D]
+  auto rotary = [&](const torch::Tensor& x) {  // [B, T, heads, D] -> [B, heads, T, D]
+    if (fast)
+      if (auto y = fused_rotary(x, in.cos, in.sin); y.defined()) return y;
+    return apply_rotary(x.transpose(1, 2), in.cos, in.sin);
+  };
+  q = rotary(q);
+  k = rotary(k);
 }
 
 torch::Tensor AttentionImpl::forward(const torch::Tensor& h, const LayerInputs& in, torch::Tensor* readout) {
@@ -103,13 +112,19 @@ MLPImpl::MLPImpl(const ModelConfig& c) : intermediate(c.intermediate_size), fuse
   down_proj = register_module("down_proj", lora::LoRALinear(I, d, fused ? false : c.mlp_bias));
 }
 
-torch::Tensor MLPImpl::forward(const torch::Tensor& x) {
+torch::Tensor MLPImpl::forward(const torch::Tensor& x, bool fast) {
+  torch::Tensor gate, up;
   if (fused) {
     auto gu = gate_up_proj->forward(x);  // [B, T, 2I]: gate | up
-    auto gate = gu.narrow(-1, 0, intermediate), up = gu.narrow(-1, intermediate, intermediate);
-    return down_proj->forward(up * torch::silu(gate));
+    gate = gu.narrow(-1, 0, intermediate);
+    up = gu.narrow(-1, intermediate, intermediate);
+  } else {
+    gate = gate_proj->forward(x);
+    up = up_proj->forward(x);
   }
-  return down_proj->forward(torch::silu(gate_proj->forward(x)) * up_proj->forward(x));
+  torch::Tensor act = fast ? fused_swiglu(gate, up) : torch::Tensor();
+  if (!act.defined()) act = torch::silu(gate) * up;
+  return down_proj->forward(act);
 }
 
 DecoderLayerImpl::DecoderLayerImpl(const ModelConfig& c) {
@@ -120,12 +135,13 @@ DecoderLayerImpl::DecoderLayerImpl(const ModelConfig& c) {
 }
 
 torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& h, const LayerInputs& in, torch::Tensor* readout) {
-  auto x = h + self_attn->forward(input_layernorm->forward(h), in, readout);
-  return x + mlp->forward(post_attention_layernorm->forward(x));
+  const bool fast = in.backend == AttentionBackend::kFast;
+  auto x = h + self_attn->forward(input_layernorm->forward(h, fast), in, readout);
+  return x + mlp->forward(post_attention_layernorm->forward(x, fast), fast);
 }
 
 torch::Tensor DecoderLayerImpl::readout_scores(const torch::Tensor& h, const LayerInputs& in) {
-  return self_attn->readout_scores(input_layernorm->forward(h), in);
+  return self_attn->readout_scores(input_layernorm->forward(h, in.backend == AttentionBackend::kFast), in);
 }
 
 }  // namespace ragforge::model

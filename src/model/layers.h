@@ -21,7 +21,8 @@ class RMSNormImpl : public torch::nn::Module {
  public:
   RMSNormImpl(int64_t dim, double eps);
   // x: [..., dim]; normalised in float32, scaled in the input dtype (HF LlamaRMSNorm).
-  torch::Tensor forward(const torch::Tensor& x);
+  // fast: model/fused_ops.h where it applies; false: the reference ops.
+  torch::Tensor forward(const torch::Tensor& x, bool fast = true);
   torch::Tensor weight;
   double eps;
 };
@@ -68,7 +69,7 @@ TORCH_MODULE(Attention);
 class MLPImpl : public torch::nn::Module {
  public:
   explicit MLPImpl(const ModelConfig& config);
-  torch::Tensor forward(const torch::Tensor& x);  // down(silu(gate(x)) * up(x))
+  torch::Tensor forward(const torch::Tensor& x, bool fast = true);  // down(silu(gate(x)) * up(x))
 
   int64_t intermediate;
   bool fused;

@@ -38,7 +38,7 @@ struct ChunkedCE : torch::autograd::Function<ChunkedCE> {
       auto picked = logits.gather(1, tc.unsqueeze(1)).squeeze(1);  // [n]
       total += (lse - picked).sum();
       if (need_h || need_w) {
-        auto g = (logits - lse.unsqueeze(1)).exp_();                // softmax [n, V]
+        auto g = logits.sub_(lse.unsqueeze(1)).exp_();               // softmax [n, V], in place
         g.scatter_add_(1, tc.unsqueeze(1), torch::full({n, 1}, -1.0, f32));
         g.div_(denominator);
         if (need_h) grad_h.narrow(0, s, n).copy_(torch::matmul(g, w32));
@@ -52,9 +52,11 @@ struct ChunkedCE : torch::autograd::Function<ChunkedCE> {
   static variable_list backward(AutogradContext* ctx, variable_list grad_out) {
     auto saved = ctx->get_saved_variables();
     auto g = grad_out[0];
+    // loss.backward() seeds 1: the saved gradients are the answer (no 16 MB multiply for the head)
+    const bool unit = g.numel() == 1 && g.item<double>() == 1.0;
     variable_list result(5);
-    if (saved[0].defined()) result[0] = saved[0] * g.to(saved[0].scalar_type());
-    if (saved[1].defined()) result[1] = saved[1] * g.to(saved[1].scalar_type());
+    for (int i = 0; i < 2; ++i)
+      if (saved[i].defined()) result[i] = unit ? saved[i] : saved[i] * g.to(saved[i].scalar_type());
     return result;
   }
 };
