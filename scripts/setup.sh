@@ -6,6 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
   libtorch-dev            # LibTorch 1.13 (CPU)
+  libgloo-dev             # gloo headers: LibTorch's c10d ProcessGroupGloo (distributed training) includes them
   libopenblas0-pthread    # Debian's LibTorch otherwise uses the reference BLAS (~7x slower)
   libyaml-dev             # libyaml, PyYAML's YAML 1.1 parser: configs load exactly as in Hydra
   libre2-dev              # regexes for tokenizer pre-tokenizers

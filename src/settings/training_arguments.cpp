@@ -25,7 +25,7 @@ const std::set<std::string>& implemented_keys() {
       "gradient_checkpointing", "group_by_length", "report_to", "resume_from_checkpoint",
       // ragforge extras
       "loss_reduction", "nan_policy", "nan_max_consecutive", "progress", "decay_all",
-      "master_weights", "signal_grace_s", "floor_warmup_ratio",
+      "master_weights", "signal_grace_s", "floor_warmup_ratio", "distributed",
       // the Hydra target of RAG-FiT configs (transformers.TrainingArguments)
       "_target_"};
   return keys;
@@ -190,6 +190,7 @@ TrainingArguments parse_training_arguments(const ConfigView& train) {
   read(train, "master_weights", a.master_weights);
   read(train, "signal_grace_s", a.signal_grace_s);
   read(train, "floor_warmup_ratio", a.floor_warmup_ratio);
+  if (train.has("distributed")) a.distributed = parse_distributed_settings(train.child("distributed"));
 
   // HF: eval_steps alone turns on step evaluation (recipes.md §1.1: the dev
   // set is evaluated when train.eval_steps is set); strategy "steps" without

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "config/config_view.h"
+#include "settings/distributed_settings.h"
 
 namespace ragforge::settings {
 
@@ -61,6 +62,7 @@ struct TrainingArguments {
   std::string master_weights = "none";             // none|fp32: fp32 copy for bf16/fp16 parameters (recipes.md §0)
   double signal_grace_s = 3.0;                     // wait before saving on SIGTERM (a SIGKILL may follow)
   bool floor_warmup_ratio = false;                 // warmup = floor(S·ratio) instead of ceil (step_confidence)
+  DistributedSettings distributed;                 // `distributed:`: multi-process training (settings/distributed_settings.h)
 };
 
 // Reads and validates a `train:` node (see the file comment). Errors name the

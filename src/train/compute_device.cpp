@@ -3,6 +3,9 @@
 #include "compat/torch_compat.h"
 #include "core/error.h"
 
+#include <algorithm>
+#include <cstdlib>
+
 namespace ragforge::train {
 namespace {
 
@@ -20,7 +23,13 @@ bool cpu_has_float16_matmul() {
 }  // namespace
 
 torch::Device default_device() {
-  return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+  if (!torch::cuda::is_available()) return torch::Device(torch::kCPU);
+  // Multi-process jobs (torchrun's LOCAL_RANK): one GPU per local rank; more
+  // ranks than GPUs share them round-robin.
+  const char* local = std::getenv("LOCAL_RANK");
+  const int64_t count = static_cast<int64_t>(torch::cuda::device_count());
+  const int64_t index = local && *local ? std::strtoll(local, nullptr, 10) % std::max<int64_t>(count, 1) : 0;
+  return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
 }
 
 torch::Dtype weight_dtype(const PrecisionRequest& r, const torch::Device& device) {

@@ -8,7 +8,8 @@
 
 namespace ragforge::train {
 
-// CUDA device 0 when available, else the CPU.
+// The CUDA device LOCAL_RANK (mod the GPU count; 0 without it) when
+// available, else the CPU.
 torch::Device default_device();
 
 struct PrecisionRequest {

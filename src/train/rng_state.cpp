@@ -19,7 +19,14 @@ std::map<std::string, torch::Tensor> capture_rng_state() {
   return state;
 }
 
-void restore_rng_state(const std::map<std::string, torch::Tensor>& state) {
+void restore_rng_state(const std::map<std::string, torch::Tensor>& all, int rank) {
+  const std::string own = "rank" + std::to_string(rank) + "/";
+  std::map<std::string, torch::Tensor> state;
+  for (const auto& [name, tensor] : all)
+    if (rank > 0 && name.rfind(own, 0) == 0) state[name.substr(own.size())] = tensor;
+  if (state.empty())
+    for (const auto& [name, tensor] : all)
+      if (name.rfind("rank", 0) != 0) state[name] = tensor;
   for (const auto& [name, tensor] : state) {
     torch::Tensor bytes = tensor.to(torch::kCPU, torch::kUInt8).contiguous();
     if (name == "cpu") {

@@ -24,6 +24,21 @@
 // (counted in train/overflow_skipped, not in train/nonfinite_skipped);
 // train/loss_scale is logged. The scaler's state is in every checkpoint.
 //
+// Multi-process (RANK/WORLD_SIZE set, src/distributed/): the same loop on
+// every rank; the recipe does not know. A step covers accum × world
+// micro-batches (global batch = micro × accum × world), rank r computing every
+// world-th one from r; gradients are summed across ranks with bucketed
+// all-reduce overlapping the last backward (train.distributed.bucket_mb), and
+// the loss, counts, grad norm and metrics are reduced so each logged number
+// means what it means at world size 1. Rank 0 alone writes metrics.jsonl,
+// W&B, the console, checkpoints (optimizer shards and every rank's random
+// state gathered to it) and final_results.json; every rank evaluates the
+// whole dev set. A signal on any rank stops all ranks at the next step
+// boundary with one checkpoint. train.distributed.zero_stage 1|2 shards the
+// optimizer state (and the gradients); checkpoints are the same at every
+// stage and world size. A resume at the same world size is exact; at another
+// it continues from the same sample position.
+//
 // Files: <run_dir>/logs/metrics.jsonl (conventions.md §5);
 // {output_dir}/checkpoint-<step>/{<recipe weights>, trainer_state/} with a
 // `latest` pointer and best.json (§7); {output_dir}/nan-<step>/ when NaN stops
@@ -61,7 +76,9 @@ struct TrainResult {
 
 TrainResult train(Recipe& recipe, const settings::TrainingArguments& args, TrainerContext context);
 
-// ceil(num_train_epochs × ceil(micro_batches/accum)), or max_steps when > 0.
-int64_t total_training_steps(const settings::TrainingArguments& args, int64_t micro_batches_per_epoch);
+// ceil(num_train_epochs × ceil(micro_batches/(accum × world_size))), or
+// max_steps when > 0.
+int64_t total_training_steps(const settings::TrainingArguments& args, int64_t micro_batches_per_epoch,
+                             int world_size = 1);
 
 }  // namespace ragforge::train

@@ -74,10 +74,16 @@ TrainerState trainer_state_from_json(const nlohmann::json& j, const std::string&
 }
 
 void save_trainer_state(const std::string& checkpoint_dir, const TrainerState& state, const Optimizer& optimizer) {
+  save_trainer_state(checkpoint_dir, state, optimizer.state_dict(), capture_rng_state());
+}
+
+void save_trainer_state(const std::string& checkpoint_dir, const TrainerState& state,
+                        const std::map<std::string, torch::Tensor>& optimizer_state,
+                        const std::map<std::string, torch::Tensor>& rng_state) {
   fs::path dir = fs::path(checkpoint_dir) / "trainer_state";
   fs::create_directories(dir);
-  io::save_file((dir / "optimizer.safetensors").string(), optimizer.state_dict());
-  io::save_file((dir / "rng.safetensors").string(), capture_rng_state());
+  io::save_file((dir / "optimizer.safetensors").string(), optimizer_state);
+  io::save_file((dir / "rng.safetensors").string(), rng_state);
   io::write_file_atomic((fs::path(checkpoint_dir) / kTrainerStateFile).string(), to_json(state).dump(2) + "\n");
 }
 
@@ -95,10 +101,10 @@ std::map<std::string, torch::Tensor> read_tensors(const std::string& path) {
 }
 }  // namespace
 
-void restore_optimizer_and_rng(const std::string& checkpoint_dir, Optimizer& optimizer) {
+void restore_optimizer_and_rng(const std::string& checkpoint_dir, Optimizer& optimizer, int rank) {
   fs::path dir = fs::path(checkpoint_dir) / "trainer_state";
   optimizer.load_state_dict(read_tensors((dir / "optimizer.safetensors").string()));
-  restore_rng_state(read_tensors((dir / "rng.safetensors").string()));
+  restore_rng_state(read_tensors((dir / "rng.safetensors").string()), rank);
 }
 
 std::string config_hash(const std::string& text) {

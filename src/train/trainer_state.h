@@ -40,10 +40,16 @@ TrainerState trainer_state_from_json(const nlohmann::json& json, const std::stri
 // Writes <checkpoint_dir>/trainer_state/{state.json, optimizer.safetensors,
 // rng.safetensors}; state.json last, since its presence marks the checkpoint complete.
 void save_trainer_state(const std::string& checkpoint_dir, const TrainerState& state, const Optimizer& optimizer);
+// The same from already gathered tensors (multi-process: the whole optimizer
+// state and every rank's generators, collected on rank 0).
+void save_trainer_state(const std::string& checkpoint_dir, const TrainerState& state,
+                        const std::map<std::string, torch::Tensor>& optimizer_state,
+                        const std::map<std::string, torch::Tensor>& rng_state);
 // Reads state.json only (no side effects).
 TrainerState read_trainer_state(const std::string& checkpoint_dir);
-// Restores the optimizer and the random generators from a checkpoint.
-void restore_optimizer_and_rng(const std::string& checkpoint_dir, Optimizer& optimizer);
+// Restores the optimizer and the random generators (of process `rank`,
+// rng_state.h) from a checkpoint.
+void restore_optimizer_and_rng(const std::string& checkpoint_dir, Optimizer& optimizer, int rank = 0);
 
 // FNV-1a 64 of the resolved config, as 16 hex digits (stable across builds).
 std::string config_hash(const std::string& text);

@@ -1,5 +1,7 @@
 #include "wandb/wandb_sink.h"
 
+#include <cstdlib>
+
 #include "core/error.h"
 #include "wandb/config_json.h"
 #include "wandb/offline_sink.h"
@@ -11,6 +13,12 @@ namespace ragforge::wandb {
 std::unique_ptr<metrics::Sink> make_wandb_sink(const WandbSettings& settings, const nlohmann::ordered_json& config,
                                                const std::string& run_dir) {
   if (!settings.enabled()) return nullptr;
+  // Multi-process jobs (RANK / SLURM_PROCID): rank 0 alone talks to W&B and writes its run files.
+  for (const char* var : {"RANK", "SLURM_PROCID"})
+    if (const char* rank = std::getenv(var); rank && *rank) {
+      if (std::string(rank) != "0") return nullptr;
+      break;
+    }
   if (settings.online() && settings.api_key.empty())
     throw Error("W&B logging is on (use_wandb / report_to: wandb) but no API key was found: set WANDB_API_KEY, add "
                 "the key for " + url_host(settings.base_url) +
