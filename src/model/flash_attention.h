@@ -8,7 +8,9 @@
 // FLOPs (causal blocks skip the upper triangle), no [T, T] mask, no scale or
 // mask ops in the autograd graph, and O(T) saved memory instead of O(T²).
 // GQA runs without repeating K/V: the G query heads of one K/V head are
-// stacked as rows of one matrix product.
+// stacked as rows of one matrix product. The K/V heads run in parallel over
+// ATen's threads, each with single-threaded GEMMs (model/blas_threads.h):
+// products this small split badly across BLAS threads.
 #pragma once
 #include <torch/torch.h>
 

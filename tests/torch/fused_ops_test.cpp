@@ -5,6 +5,13 @@
 // relative).
 #include <gtest/gtest.h>
 
+#include <ATen/Parallel.h>
+
+#include <chrono>
+#include <mutex>
+#include <set>
+#include <thread>
+
 #include "model/attention.h"
 #include "model/flash_attention.h"
 #include "model/fused_ops.h"
@@ -32,7 +39,19 @@ Grads run(F f, std::vector<torch::Tensor> inputs, const torch::Tensor& upstream)
   return g;
 }
 
-TEST(FlashAttention, MatchesEagerValuesAndGradientsForCausalPaddingWindowsAndBlocks) {
+// ATen's intra-op threads for one scope (the test binary runs with one).
+struct AtenThreads {
+  int previous = at::get_num_threads();
+  explicit AtenThreads(int n) { at::set_num_threads(n); }
+  ~AtenThreads() { at::set_num_threads(previous); }
+};
+
+// At 2 threads the heads run in parallel, each single-threaded (for_each_head).
+class FlashAttentionThreads : public ::testing::TestWithParam<int> {};
+INSTANTIATE_TEST_SUITE_P(Threads, FlashAttentionThreads, ::testing::Values(1, 2));
+
+TEST_P(FlashAttentionThreads, MatchesEagerValuesAndGradientsForCausalPaddingWindowsAndBlocks) {
+  AtenThreads threads(GetParam());
   torch::manual_seed(3);
   const int64_t B = 2, H = 4, KV = 2, T = 300, D = 16;  // 3 query blocks, the last one partial; GQA 2:1
   auto f64 = torch::kFloat64;
@@ -120,4 +139,19 @@ TEST(FusedOps, RotaryMatchesApplyRotaryAndReturnsTheAttentionLayout) {
 }
 
 }  // namespace
+// ATen's parallel_for is a header template: compiled without OpenMP it runs
+// its body on the calling thread only (ATen/ParallelOpenMP.h), and the fused
+// ops and attention would use one core. This catches a build that lost it.
+TEST(FusedOps, AtenParallelForInOurCodeRunsOnSeveralThreads) {
+  AtenThreads threads(2);
+  std::mutex m;
+  std::set<std::thread::id> ids;
+  at::parallel_for(0, 64, 1, [&](int64_t, int64_t) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::lock_guard<std::mutex> lock(m);
+    ids.insert(std::this_thread::get_id());
+  });
+  EXPECT_GE(ids.size(), 2u);
+}
+
 }  // namespace ragforge::model
