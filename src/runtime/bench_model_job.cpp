@@ -134,7 +134,7 @@ int run_bench(const JobContext& ctx) {
     if (mode == profile_mode) {
       OpProfile profile;
       const double ms = 1e3 * step();
-      std::cout << "\nprofile of one " << mode << " step (" << ms << " ms):\n"
+      std::cout << "\nprofile of one " << mode << " step (" << ms << " ms wall; self times of every thread, so parallel work adds up to more):\n"
                 << op_table(profile.finish(), ms, 30) << "\n";
     }
   };

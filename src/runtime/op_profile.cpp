@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <sstream>
+#include <thread>
 
 namespace ragforge::runtime {
 namespace {
@@ -23,6 +24,30 @@ struct Frame {
 
 thread_local std::vector<Frame> stack;
 
+// The profiling thread's innermost frame, for ops that ATen's worker threads
+// run inside it (a parallel_for in an autograd node): their own stacks are
+// empty, so they take its name and phase.
+struct Parent {
+  std::string name;
+  bool backward = false;
+};
+std::thread::id owner;
+std::mutex owner_mutex;
+Parent owner_top;
+
+void publish_top() {
+  if (std::this_thread::get_id() != owner) return;
+  std::lock_guard<std::mutex> lock(owner_mutex);
+  owner_top = stack.empty() ? Parent() : Parent{stack.back().name, stack.back().backward};
+}
+
+Parent parent() {
+  if (!stack.empty()) return {stack.back().name, stack.back().backward};
+  if (std::this_thread::get_id() == owner) return {};
+  std::lock_guard<std::mutex> lock(owner_mutex);
+  return owner_top;
+}
+
 std::mutex totals_mutex;
 std::map<std::pair<bool, std::string>, OpTime>& totals() {
   static std::map<std::pair<bool, std::string>, OpTime> t;
@@ -31,12 +56,13 @@ std::map<std::pair<bool, std::string>, OpTime>& totals() {
 
 std::unique_ptr<at::ObserverContext> on_enter(const at::RecordFunction& fn) {
   const bool node = fn.scope() == at::RecordScope::BACKWARD_FUNCTION;
-  const bool inside = !stack.empty() && stack.back().backward;
+  const Parent up = parent();
+  const bool inside = up.backward;
   // Ops inside an autograd node are named after it, so each backward cost
   // points at the forward op that caused it.
-  std::string name = inside ? stack.back().name.substr(0, stack.back().name.find(" > ")) + " > " + fn.name()
-                            : std::string(fn.name());
+  std::string name = inside ? up.name.substr(0, up.name.find(" > ")) + " > " + fn.name() : std::string(fn.name());
   stack.push_back({std::move(name), node || inside, Clock::now()});
+  publish_top();
   return nullptr;
 }
 
@@ -46,6 +72,7 @@ void on_exit(const at::RecordFunction&, at::ObserverContext*) {
   stack.pop_back();
   const double ns = std::chrono::duration<double, std::nano>(Clock::now() - f.start).count();
   if (!stack.empty()) stack.back().child_ns += ns;
+  publish_top();
   std::lock_guard<std::mutex> lock(totals_mutex);
   OpTime& t = totals()[{f.backward, f.name}];
   t.calls += 1;
@@ -56,6 +83,7 @@ void on_exit(const at::RecordFunction&, at::ObserverContext*) {
 
 OpProfile::OpProfile() {
   totals().clear();
+  owner = std::this_thread::get_id();
   handle_ = at::addGlobalCallback(at::RecordFunctionCallback(on_enter, on_exit)
                                       .scopes({at::RecordScope::FUNCTION, at::RecordScope::BACKWARD_FUNCTION,
                                                at::RecordScope::USER_SCOPE}));

@@ -1,7 +1,9 @@
 // Self time per ATen op and autograd node, split into forward and backward,
 // from LibTorch's RecordFunction callbacks (the same hooks torch.profiler
 // reads; stable across LibTorch 1.13 and 2.x). `ragforge bench-model
-// --profile` prints its table.
+// --profile` prints its table. Ops on ATen's worker threads count too, named
+// after the profiling thread's op they run inside, so where work runs in
+// parallel the self times add up to more than the wall time.
 #pragma once
 #include <cstdint>
 #include <string>
