@@ -300,52 +300,52 @@ TEST(DataParallel, SigtermToOneRankLeavesOneResumableCheckpoint) {
   for (size_t i = 0; i < lines.size(); ++i) EXPECT_EQ(lines[i]["step"].get<int64_t>(), static_cast<int64_t>(i + 1));
 }
 
-TEST(DataParallel, AKilledRankEndsTheJobWithinTheTimeoutAndIsNamed) {
-  ScratchDir dir;
+// A 2-rank job that runs long; once both ranks work, rank 1 gets `sig`.
+struct Interrupted {
+  int code;
+  double seconds;  // from the signal to the launcher's exit
+  pid_t rank1;
+  std::string err;
+};
+Interrupted signal_rank1(const ScratchDir& dir, int timeout_s, int sig) {
   ToyJob job = job_in(dir, "out");
   job.max_steps = 500;
   job.slow_ms = 20;
-  job.timeout_s = 20;
+  job.timeout_s = timeout_s;
   job.pid_dir = dir.path();
   Running run = start_launch(job, dir, 2);
   const pid_t rank1 = wait_for_pid_file(dir / "pid-1");
-  ASSERT_GT(rank1, 0);
+  if (rank1 <= 0) return {-1, 0, rank1, run.err()};
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   const auto t0 = Clock::now();
-  ::kill(rank1, SIGKILL);
+  ::kill(rank1, sig);
   const int code = run.wait();
   const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  EXPECT_NE(code, 0);
-  EXPECT_LT(seconds, job.timeout_s) << run.err();
-  const std::string err = run.err();
-  EXPECT_NE(err.find("ragforge launch: failed: rank 1 (local rank 1, pid " + std::to_string(rank1) +
-                     ") was killed by signal 9 (SIGKILL)"),
+  if (sig == SIGSTOP) ::kill(rank1, SIGKILL);  // a stopped rank is still there
+  return {code, seconds, rank1, run.err()};
+}
+
+TEST(DataParallel, AKilledRankEndsTheJobWithinTheTimeoutAndIsNamed) {
+  ScratchDir dir;
+  const Interrupted r = signal_rank1(dir, 20, SIGKILL);
+  ASSERT_GT(r.rank1, 0) << r.err;
+  EXPECT_NE(r.code, 0);
+  EXPECT_LT(r.seconds, 20) << r.err;
+  EXPECT_NE(r.err.find("ragforge launch: failed: rank 1 (local rank 1, pid " + std::to_string(r.rank1) +
+                       ") was killed by signal 9 (SIGKILL)"),
             std::string::npos)
-      << err;
+      << r.err;
 }
 
 TEST(DataParallel, AHungRankIsATimeoutErrorNotAHang) {
   ScratchDir dir;
-  ToyJob job = job_in(dir, "out");
-  job.max_steps = 500;
-  job.slow_ms = 20;
-  job.timeout_s = 3;
-  job.pid_dir = dir.path();
-  Running run = start_launch(job, dir, 2);
-  const pid_t rank1 = wait_for_pid_file(dir / "pid-1");
-  ASSERT_GT(rank1, 0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  const auto t0 = Clock::now();
-  ::kill(rank1, SIGSTOP);  // alive, holding its sockets, answering nothing
-  const int code = run.wait();
-  const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  ::kill(rank1, SIGKILL);
-  const std::string err = run.err();
-  EXPECT_EQ(code, 1) << err;
-  EXPECT_LT(seconds, 3 + 3 + 10.0) << "timeout_s, then the launcher's kill grace";
-  EXPECT_NE(err.find("ragforge launch: failed: rank 0 (local rank 0, pid "), std::string::npos) << err;
-  EXPECT_NE(err.find("distributed (rank 0 of 2, gloo): "), std::string::npos) << err;
-  EXPECT_NE(err.find("stopped answering within distributed.timeout_s=3"), std::string::npos) << err;
+  const Interrupted r = signal_rank1(dir, 3, SIGSTOP);  // alive, holding its sockets, answering nothing
+  ASSERT_GT(r.rank1, 0) << r.err;
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_LT(r.seconds, 3 + 3 + 10.0) << "timeout_s, then the launcher's kill grace";
+  EXPECT_NE(r.err.find("ragforge launch: failed: rank 0 (local rank 0, pid "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("distributed (rank 0 of 2, gloo): "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("stopped answering within distributed.timeout_s=3"), std::string::npos) << r.err;
 }
 
 // One rank started by hand, the way a wrong MASTER_* setting starts it.

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/f32_safetensors.h"
+#include "support/run_files.h"
 #include "support/scratch_dir.h"
 #include "support/subprocess.h"
 
@@ -39,20 +40,9 @@ ProcessResult launch_train(const ScratchDir& dir, std::vector<std::string> args)
   return run_in(dir, argv);
 }
 
-std::vector<nlohmann::json> loss_lines(const std::string& path) {
-  std::vector<nlohmann::json> out;
-  std::ifstream f(path);
-  for (std::string line; std::getline(f, line);)
-    if (!line.empty()) {
-      auto j = nlohmann::json::parse(line);
-      if (j.contains("train/loss")) out.push_back(j);
-    }
-  return out;
-}
-
 void expect_same_losses(const std::string& one, const std::string& two, const std::vector<std::string>& keys,
                         size_t steps) {
-  auto a = loss_lines(one), b = loss_lines(two);
+  auto a = jsonl_lines_with(one, "train/loss"), b = jsonl_lines_with(two, "train/loss");
   ASSERT_EQ(a.size(), steps);
   ASSERT_EQ(b.size(), steps);
   for (size_t s = 0; s < steps; ++s) {
@@ -72,20 +62,9 @@ void expect_same_weights(const std::string& a_path, const std::string& b_path) {
   }
 }
 
-// The first `rows` rows of the demo data the build generated from WordNet.
-std::string make_sft_data(const ScratchDir& dir, int rows) {
-  const std::string demo = (fs::path(ragforge_bin()).parent_path() / "../share/ragforge/demo/wordnet-rag.jsonl").string();
-  std::ifstream in(demo);
-  EXPECT_TRUE(in.good()) << demo << " is built by the demo_data target (needs wordnet-base)";
-  std::string path = dir / "data.jsonl", line;
-  std::ofstream out(path);
-  for (int i = 0; i < rows && std::getline(in, line); ++i) out << line << "\n";
-  return path;
-}
-
 TEST(DistributedRecipes, RagFitOnTwoRanksEqualsOneRankWithAccumulationTwo) {
   ScratchDir dir;
-  const std::string data = make_sft_data(dir, 24);
+  const std::string data = first_demo_rows(dir, 24);
   auto args = [&](const std::string& name, int accum) {
     return std::vector<std::string>{
         "data_file=" + data, "train.max_steps=3", "train.logging_steps=1", "train.per_device_train_batch_size=2",
@@ -105,7 +84,7 @@ TEST(DistributedRecipes, RagFitOnTwoRanksEqualsOneRankWithAccumulationTwo) {
 
 TEST(DistributedRecipes, TheSecondRankWritesNothingIntoItsRunOrOutputDir) {
   ScratchDir dir;
-  const std::string data = make_sft_data(dir, 16);
+  const std::string data = first_demo_rows(dir, 16);
   // Each rank names its own directories, so anything rank 1 wrote would show.
   auto r = launch_train(dir, {"data_file=" + data, "train.max_steps=2", "train.logging_steps=1",
                               "train.per_device_train_batch_size=2", "train.save_steps=1", "train.eval_steps=1",

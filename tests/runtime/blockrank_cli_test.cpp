@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/f32_safetensors.h"
+#include "support/run_files.h"
 #include "support/scratch_dir.h"
 #include "support/subprocess.h"
 
@@ -125,17 +126,6 @@ ProcessResult train(const ScratchDir& dir, std::vector<std::string> args) {
   return run_process(args, o);
 }
 
-std::vector<nlohmann::json> train_lines(const std::string& path) {
-  std::vector<nlohmann::json> out;
-  std::ifstream f(path);
-  for (std::string line; std::getline(f, line);)
-    if (!line.empty()) {
-      auto j = nlohmann::json::parse(line);
-      if (j.contains("train/loss")) out.push_back(j);
-    }
-  return out;
-}
-
 TEST(BlockRankCli, TrainsAndLogsEveryLossAndAccumulationMatchesOneBigBatch) {
   ScratchDir dir;
   const std::string data = make_ranking_data(dir, "train", 24, 4);
@@ -143,7 +133,7 @@ TEST(BlockRankCli, TrainsAndLogsEveryLossAndAccumulationMatchesOneBigBatch) {
   args.push_back("training.per_device_train_batch_size=4");
   auto big = train(dir, args);
   ASSERT_EQ(big.exit_code, 0) << big.err;
-  auto one = train_lines(dir / "run/logs/metrics.jsonl");
+  auto one = jsonl_lines_with(dir / "run/logs/metrics.jsonl", "train/loss");
   ASSERT_EQ(one.size(), 2u);
   for (const char* k : {"train/lm_loss", "train/aux_loss", "train/aux_attn_accuracy", "train/mean_token_accuracy",
                         "train/grad_norm", "train/lr"})
@@ -161,7 +151,7 @@ TEST(BlockRankCli, TrainsAndLogsEveryLossAndAccumulationMatchesOneBigBatch) {
   args.push_back("training.gradient_accumulation_steps=2");
   auto acc = train(dir, args);
   ASSERT_EQ(acc.exit_code, 0) << acc.err;
-  auto two = train_lines(dir / "run/logs/metrics.jsonl");
+  auto two = jsonl_lines_with(dir / "run/logs/metrics.jsonl", "train/loss");
   ASSERT_EQ(two.size(), 2u);
   for (size_t s = 0; s < 2; ++s) {
     EXPECT_NEAR(one[s]["train/loss"].get<double>(), two[s]["train/loss"].get<double>(), 2e-5) << "step " << s + 1;
@@ -181,7 +171,7 @@ TEST(BlockRankCli, ResumeFromACheckpointGivesTheSameLosses) {
   args.push_back("training.save_total_limit=-1");
   auto full = train(dir, args);
   ASSERT_EQ(full.exit_code, 0) << full.err;
-  auto straight = train_lines(dir / "run/logs/metrics.jsonl");
+  auto straight = jsonl_lines_with(dir / "run/logs/metrics.jsonl", "train/loss");
   ASSERT_EQ(straight.size(), 4u);
   ASSERT_TRUE(fs::exists(dir / "out/checkpoint-2"));
 
@@ -189,7 +179,7 @@ TEST(BlockRankCli, ResumeFromACheckpointGivesTheSameLosses) {
   args.push_back("+training.resume_from_checkpoint=out/checkpoint-2");
   auto resumed = train(dir, args);
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
-  auto after = train_lines(dir / "run/logs/metrics.jsonl");
+  auto after = jsonl_lines_with(dir / "run/logs/metrics.jsonl", "train/loss");
   ASSERT_EQ(after.size(), 2u);
   for (size_t s = 0; s < 2; ++s)
     for (const char* k : {"train/loss", "train/aux_loss", "train/grad_norm"})

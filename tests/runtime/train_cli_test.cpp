@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "support/fake_wandb_server.h"
+#include "support/run_files.h"
 #include "support/scratch_dir.h"
 #include "support/subprocess.h"
 
@@ -30,27 +31,6 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string train_bin() { return (fs::path(ragforge_bin()).parent_path() / "train").string(); }
-
-// The first `rows` rows of the demo data the build generated from WordNet
-// (row i depends only on the seed and i, so this is `demo-data --rows N`).
-std::string make_data(const ScratchDir& dir, int rows) {
-  const std::string demo = (fs::path(ragforge_bin()).parent_path() / "../share/ragforge/demo/wordnet-rag.jsonl").string();
-  std::ifstream in(demo);
-  EXPECT_TRUE(in.good()) << demo << " is built by the demo_data target (needs wordnet-base)";
-  std::string path = dir / "data.jsonl", line;
-  std::ofstream out(path);
-  for (int i = 0; i < rows && std::getline(in, line); ++i) out << line << "\n";
-  return path;
-}
-
-std::vector<nlohmann::json> read_jsonl(const std::string& path) {
-  std::vector<nlohmann::json> out;
-  std::ifstream f(path);
-  std::string line;
-  while (std::getline(f, line))
-    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
-  return out;
-}
 
 // Runs `train` in `dir` (relative outputs land there) with a single thread,
 // so floating-point sums are ordered the same on every machine.
@@ -73,10 +53,10 @@ std::vector<std::string> quick(const std::string& data, int steps) {
 
 TEST(TrainCli, ExpectedLossesOfTheTinyModel) {
   ScratchDir dir;
-  std::string data = make_data(dir, 40);
+  std::string data = first_demo_rows(dir, 40);
   auto r = train(dir, quick(data, 4));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  auto lines = read_jsonl(dir / "run/logs/metrics.jsonl");
+  auto lines = jsonl_lines_with(dir / "run/logs/metrics.jsonl");
   std::vector<double> losses;
   for (const auto& l : lines)
     if (l.contains("train/loss")) losses.push_back(l["train/loss"].get<double>());
@@ -91,7 +71,7 @@ TEST(TrainCli, ExpectedLossesOfTheTinyModel) {
 
 TEST(TrainCli, PaperConfigTrainsALoraAdapterOnTheTinyModel) {
   ScratchDir dir;
-  std::string data = make_data(dir, 12);
+  std::string data = first_demo_rows(dir, 12);
   auto r = train(dir, {"-cp", "configs/paper", "-cn", "training-asqa", "model=tiny", "data_file=" + data,
                        "output_key=answers", "train.output_dir=out", "train.max_steps=2",
                        "model.max_sequence_len=320", "hydra.run.dir=run"});
@@ -127,7 +107,7 @@ TEST(TrainCli, Fp16TrainsWithLossScalingOrSaysWhyNotOnThisCpu) {
   // fp16 base weights need a float16 matmul: LibTorch 1.13 has none on CPU
   // (an error up front that names the fix), later versions train.
   ScratchDir dir;
-  std::string data = make_data(dir, 8);
+  std::string data = first_demo_rows(dir, 8);
   auto args = quick(data, 2);
   args.push_back("train.fp16=true");
   args.push_back("train.output_dir=out");
@@ -139,7 +119,7 @@ TEST(TrainCli, Fp16TrainsWithLossScalingOrSaysWhyNotOnThisCpu) {
     return;
   }
   EXPECT_NE(r.out.find("fp16 dynamic loss scaling, scale 65536"), std::string::npos) << r.out;
-  auto lines = read_jsonl(dir / "run/logs/metrics.jsonl");
+  auto lines = jsonl_lines_with(dir / "run/logs/metrics.jsonl");
   ASSERT_GE(lines.size(), 2u);
   EXPECT_TRUE(lines[0]["train/loss_scale"].is_number()) << lines[0];
   auto results = nlohmann::json::parse(std::ifstream(dir / "out/final_results.json"));
@@ -203,15 +183,15 @@ pid_t spawn_train(const ScratchDir& dir, const std::vector<std::string>& args) {
 
 TEST(TrainCli, SigtermSavesAResumableCheckpointAndResumeFinishes) {
   ScratchDir dir;
-  std::string data = make_data(dir, 200);
+  std::string data = first_demo_rows(dir, 200);
   auto args = quick(data, 60);
   args.push_back("train.output_dir=out");
   pid_t pid = spawn_train(dir, args);
   // Wait until a few steps are logged, then ask it to stop.
   const std::string metrics = dir / "run/logs/metrics.jsonl";
-  for (int i = 0; i < 600 && read_jsonl(metrics).size() < 3; ++i)
+  for (int i = 0; i < 600 && jsonl_lines_with(metrics).size() < 3; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  ASSERT_GE(read_jsonl(metrics).size(), 3u);
+  ASSERT_GE(jsonl_lines_with(metrics).size(), 3u);
   kill(pid, SIGTERM);
   int status = 0;
   waitpid(pid, &status, 0);
@@ -225,7 +205,7 @@ TEST(TrainCli, SigtermSavesAResumableCheckpointAndResumeFinishes) {
   args.push_back("resume_checkpoint=latest");
   auto r = train(dir, args);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  auto lines = read_jsonl(metrics);
+  auto lines = jsonl_lines_with(metrics);
   std::vector<int64_t> steps;
   for (const auto& l : lines)
     if (l.contains("train/loss")) steps.push_back(l["step"].get<int64_t>());
@@ -236,7 +216,7 @@ TEST(TrainCli, SigtermSavesAResumableCheckpointAndResumeFinishes) {
 
 TEST(TrainCli, SweepRunsEveryJob) {
   ScratchDir dir;
-  std::string data = make_data(dir, 16);
+  std::string data = first_demo_rows(dir, 16);
   auto args = quick(data, 1);
   args.back() = "hydra.sweep.dir=sweep";
   args.insert(args.begin(), "-m");
@@ -252,7 +232,7 @@ TEST(TrainCli, SweepRunsEveryJob) {
 TEST(TrainCli, WandbHistoryEqualsMetricsJsonlAndTheKeyIsNeverWritten) {
   ScratchDir dir;
   FakeWandbServer server;
-  std::string data = make_data(dir, 40);
+  std::string data = first_demo_rows(dir, 40);
   const std::string key = "local-test-key-0123456789abcdef";
   auto args = quick(data, 6);
   args.push_back("train.report_to=wandb");
@@ -264,7 +244,7 @@ TEST(TrainCli, WandbHistoryEqualsMetricsJsonlAndTheKeyIsNeverWritten) {
 
   // metrics.jsonl lines of one step, merged (W&B keeps one history row per step).
   std::map<int64_t, nlohmann::json> by_step;
-  for (const auto& line : read_jsonl(dir / "run/logs/metrics.jsonl"))
+  for (const auto& line : jsonl_lines_with(dir / "run/logs/metrics.jsonl"))
     by_step[line["step"].get<int64_t>()].update(line);
   const auto history = server.history("run00001");
   std::string rows;
