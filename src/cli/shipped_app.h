@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "config/app/hydra_app.h"
 #include "config/config_view.h"
 
 namespace ragforge::cli {
@@ -16,8 +17,11 @@ namespace ragforge::cli {
 // ("" = the job named like the app; `train` picks the recipe's job).
 using ConfigCheck = std::function<std::string(const config::ConfigView& root)>;
 
+// Adds an app's own hooks to the spec (the train app's after_sweep).
+using AppSpecHook = std::function<void(config::app::HydraAppSpec& spec)>;
+
 // `what` names the config in errors ("Error in the <what> config: ...").
 int run_shipped_app(const std::string& app, const std::string& what, const std::vector<std::string>& args,
-                    const ConfigCheck& check);
+                    const ConfigCheck& check, const AppSpecHook& customize = {});
 
 }  // namespace ragforge::cli

@@ -16,6 +16,16 @@
 namespace ragforge::config {
 namespace {
 
+// `into` gains every key of `extra` it lacks, recursively; what the configs
+// set is kept, and new keys go last (after HydraConf's own fields).
+void add_missing_keys(Node& into, const Node& extra) {
+  for (const auto& e : extra.entries()) {
+    Node* have = into.find(e.key.text);
+    if (!have) into.set(e.key.text, e.value);
+    else if (have->is_dict() && e.value.is_dict()) add_missing_keys(*have, e.value);
+  }
+}
+
 std::string current_dir() {
   char buf[PATH_MAX];
   return getcwd(buf, sizeof(buf)) ? std::string(buf) : std::string(".");
@@ -149,6 +159,7 @@ ComposeResult compose(const ComposeRequest& req) {
       throw;
     }
   }
+  if (req.hydra_extension.is_dict()) add_missing_keys(*cfg.find("hydra"), req.hydra_extension);
   cfg.struct_flag = true;
 
   ResolveOptions resolve;

@@ -26,6 +26,11 @@ struct ComposeRequest {
   std::string job_name = "app";
   std::string version_base = "1.3";
   std::string cwd;            // hydra.runtime.cwd; empty = the process's cwd
+  // Keys an app adds to Hydra's node (a dict placed at `hydra`), where no
+  // config sets them: ragforge's extensions of HydraConf, such as
+  // `hydra.sweep.sort_by`, so that overriding them is not a struct error.
+  // Empty (null) for Hydra's node exactly as Hydra has it.
+  Node hydra_extension;
 };
 
 struct ComposeResult {

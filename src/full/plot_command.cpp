@@ -1,7 +1,9 @@
 // `ragforge plot RUN_DIR... [--metric NAME]... [--out FILE.png]`: charts of
 // training metrics from each run's logs/metrics.jsonl, one PNG with a grid of
 // panels (loss, learning rate, tokens/s, then each --metric), one line per
-// run in its own colour. A sweep dir (multirun.yaml) stands for all its jobs.
+// run in its own colour. A sweep dir (multirun.yaml) stands for all its jobs,
+// and adds a panel per swept parameter: each job's final metric (the sweep's
+// sort_by, else val/loss, else train/loss) against the parameter's value.
 // Bad input (no metrics log, a malformed line) exits 1 naming the file.
 #include <iostream>
 #include <memory>
@@ -42,9 +44,14 @@ int run_plot(const PlotOptions& opts) {
     if (panels.empty()) throw Error("--only needs at least one --metric NAME to plot");
     for (const auto& note : missing_metric_notes(runs, panels))
       std::cerr << "ragforge plot: note: " << note << "\n";
-    render_figure_png(runs, panels, {opts.width, opts.height, x_axis}, opts.out);
+    const auto param_panels = make_param_panels(expansion.runs, runs, sweep_metric(expansion.runs, runs));
+    render_figure_png(runs, panels, {opts.width, opts.height, x_axis}, opts.out, param_panels);
     std::cout << "wrote " << opts.out << " (" << opts.width << "x" << opts.height << ", "
-              << panels.size() << " panels, " << runs.size() << " runs)\n";
+              << panels.size() + param_panels.size() << " panels, " << runs.size() << " runs)\n";
+    for (const auto& p : param_panels) {
+      std::cout << "  panel: final " << p.metric << " vs " << p.param << " (" << p.points.size() << " jobs)\n";
+      for (const auto& pt : p.points) std::cout << "    " << p.param << "=" << pt.value << ": " << pt.y << "  (run " << pt.run << ")\n";
+    }
     for (size_t i = 0; i < runs.size(); ++i)
       std::cout << "  run " << i << ": " << runs[i].label << "  <- " << runs[i].path << " ("
                 << runs[i].lines << " lines)\n";

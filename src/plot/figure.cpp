@@ -33,7 +33,8 @@ bool any_val_curve(const std::vector<RunMetrics>& runs, const std::vector<PanelS
 }  // namespace
 
 void render_figure_png(const std::vector<RunMetrics>& runs, const std::vector<PanelSpec>& panels,
-                       const FigureOptions& options, const std::string& out_path) {
+                       const FigureOptions& options, const std::string& out_path,
+                       const std::vector<ParamPanel>& param_panels) {
   std::unique_ptr<cairo_surface_t, SurfaceFree> surface(
       cairo_image_surface_create(CAIRO_FORMAT_RGB24, options.width, options.height));
   if (cairo_surface_status(surface.get()) != CAIRO_STATUS_SUCCESS)
@@ -50,10 +51,11 @@ void render_figure_png(const std::vector<RunMetrics>& runs, const std::vector<Pa
   legend.show_val_key = any_val_curve(runs, panels);
   const double w = options.width, h = options.height;
   const double legend_h = legend_height(cr, legend, w);
-  const auto cells = grid_cells({0, 0, w, h - legend_h}, panels.size());
+  const auto cells = grid_cells({0, 0, w, h - legend_h}, panels.size() + param_panels.size());
   for (const auto& cell : cells) plot_area(cell);  // too small: say so before drawing anything
   for (size_t i = 0; i < panels.size(); ++i)
     draw_panel(cr, cells[i], panels[i], runs, options.x_axis);
+  for (size_t i = 0; i < param_panels.size(); ++i) draw_param_panel(cr, cells[panels.size() + i], param_panels[i]);
   draw_legend(cr, legend, {0, h - legend_h, w, legend_h});
 
   cairo_surface_flush(surface.get());

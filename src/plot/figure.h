@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "plot/metrics_log.h"
+#include "plot/param_panel.h"
 #include "plot/panels.h"
 
 namespace ragforge::plot {
@@ -17,7 +18,10 @@ struct FigureOptions {
 // Draws every panel for every run (run i in run_colour(i)) and writes the PNG
 // atomically to out_path. Throws ragforge::Error (figure too small for the
 // panels, unwritable path).
+// `param_panels` (a sweep's final metric against each swept parameter) come
+// after the metric panels in the grid.
 void render_figure_png(const std::vector<RunMetrics>& runs, const std::vector<PanelSpec>& panels,
-                       const FigureOptions& options, const std::string& out_path);
+                       const FigureOptions& options, const std::string& out_path,
+                       const std::vector<ParamPanel>& param_panels = {});
 
 }  // namespace ragforge::plot

@@ -67,8 +67,8 @@ std::string run_label(const std::string& dir) {
 
 RunExpansion expand_run_dirs(const std::vector<std::string>& args) {
   RunExpansion out;
-  auto add = [&out](const fs::path& dir) {
-    out.runs.push_back({dir.string(), metrics_path(dir).string(), run_label(dir.string())});
+  auto add = [&out](const fs::path& dir, const std::string& sweep_root) {
+    out.runs.push_back({dir.string(), metrics_path(dir).string(), run_label(dir.string()), sweep_root});
   };
   for (const auto& arg : args) {
     const fs::path dir(arg);
@@ -81,7 +81,7 @@ RunExpansion expand_run_dirs(const std::vector<std::string>& args) {
       if (!fs::is_regular_file(metrics_path(dir)))
         throw Error(metrics_path(dir).string() + ": no metrics log in run dir " + arg +
                     " (is it a run dir? training writes logs/metrics.jsonl)");
-      add(dir);
+      add(dir, "");
       continue;
     }
     size_t added = 0;
@@ -90,7 +90,7 @@ RunExpansion expand_run_dirs(const std::vector<std::string>& args) {
         out.notes.push_back("sweep job " + job.string() + " has no logs/metrics.jsonl; skipped");
         continue;
       }
-      add(job);
+      add(job, dir.string());
       ++added;
     }
     if (added == 0)

@@ -10,6 +10,7 @@ struct RunSource {
   std::string dir;           // the run (job) directory
   std::string metrics_path;  // <dir>/logs/metrics.jsonl
   std::string label;         // legend text
+  std::string sweep_root;    // the sweep dir (multirun.yaml) it came from; "" for a run dir
 };
 
 struct RunExpansion {

@@ -19,6 +19,7 @@ struct AppContext {
   std::vector<ConfigSource> search_path;  // the app's entries (main, command-line)
   std::optional<std::string> config_name;
   int64_t start_time = 0;  // what ${now:...} reports, fixed for the whole run
+  std::vector<std::string> raw_args;  // the app's command line, for a Slurm task to rerun
 
   // ConfigLoaderImpl.load_configuration.
   ComposeResult compose(const std::vector<std::string>& overrides, RunMode mode,

@@ -16,6 +16,9 @@
 #include "config/app/app_context.h"
 #include "config/app/job_files.h"
 #include "config/app/job_logging.h"
+#include "config/app/launcher.h"
+#include "config/app/slurm_launcher.h"
+#include "config/app/stderr_tail.h"
 #include "config/app/sweep.h"
 #include "config/config_repository.h"
 #include "config/hydra_errors.h"
@@ -30,6 +33,8 @@ namespace {
 
 const char* const kFullErrorHint = "\nSet the environment variable HYDRA_FULL_ERROR=1 for a complete stack trace.\n";
 const char* const kLauncherLogger = "hydra._internal.core_plugins.basic_launcher";
+const char* const kParallelLauncherLogger = "ragforge.launchers.local_parallel";
+const char* const kSlurmLauncherLogger = "hydra_plugins.hydra_submitit_launcher.submitit_launcher";
 
 void out(const std::string& s) {
   std::cout << s;
@@ -83,7 +88,7 @@ std::string qualified_type(const std::string& type) {
 // OmegaConf error that caused them); anything else prints the last line of
 // the traceback Python would show. `in_job`: the error came out of a job
 // (Hydra then adds the HYDRA_FULL_ERROR hint to non-compact errors too).
-int report_error(std::exception_ptr ep, bool in_job) {
+std::string error_report(std::exception_ptr ep, bool in_job) {
   const bool full = full_error_requested();
   try {
     std::rethrow_exception(ep);
@@ -95,27 +100,40 @@ int report_error(std::exception_ptr ep, bool in_job) {
     if (full) {
       std::string s = qualified_type(e.type()) + ": " + e.what() + "\n";
       if (!e.cause_type().empty()) s += "Caused by " + qualified_type(e.cause_type()) + ": " + e.cause_message() + "\n";
-      err(s + notes);
+      return s + notes;
     } else if (e.compact() || is_compact(e.type())) {
       std::string s = std::string(e.what()) + "\n";
       if (is_omegaconf_error(e.cause_type())) s += e.cause_message() + "\n";
-      err(s + notes + kFullErrorHint);
+      return s + notes + kFullErrorHint;
     } else {
-      err(qualified_type(e.type()) + ": " + e.what() + "\n" + notes + (in_job ? kFullErrorHint : ""));
+      return qualified_type(e.type()) + ": " + e.what() + "\n" + notes + (in_job ? kFullErrorHint : "");
     }
   } catch (const OverrideParseError& e) {
-    err(full ? std::string("hydra.errors.OverrideParseException: ") + e.what() + "\n"
-             : std::string(e.what()) + "\n" + kFullErrorHint);
+    return full ? std::string("hydra.errors.OverrideParseException: ") + e.what() + "\n"
+                : std::string(e.what()) + "\n" + kFullErrorHint;
   } catch (const InterpolationError& e) {
-    err(qualified_type(e.type_name()) + ": " + e.what() + "\n" + (in_job && !full ? kFullErrorHint : ""));
+    return qualified_type(e.type_name()) + ": " + e.what() + "\n" + (in_job && !full ? kFullErrorHint : "");
   } catch (const Error& e) {
-    err(std::string(e.what()) + "\n" + (in_job && !full ? kFullErrorHint : ""));
+    return std::string(e.what()) + "\n" + (in_job && !full ? kFullErrorHint : "");
   } catch (const std::exception& e) {
-    err(std::string("Error: ") + e.what() + "\n" + (in_job && !full ? kFullErrorHint : ""));
+    return std::string("Error: ") + e.what() + "\n" + (in_job && !full ? kFullErrorHint : "");
   } catch (...) {
-    err("Error: unknown exception\n");
+    return "Error: unknown exception\n";
   }
+}
+
+int report_error(std::exception_ptr ep, bool in_job) {
+  err(error_report(ep, in_job));
   return 1;
+}
+
+// The error of a report without Hydra's HYDRA_FULL_ERROR hint, for the
+// sweep results.
+std::string without_hint(std::string report) {
+  const std::string hint = kFullErrorHint;
+  if (size_t at = report.find(hint); at != std::string::npos) report.erase(at, hint.size());
+  while (!report.empty() && (report.back() == '\n' || report.back() == ' ')) report.pop_back();
+  return report;
 }
 
 // A failure inside a job, reported after the job (or its batch) finished.
@@ -219,8 +237,8 @@ bool is_secondary_rank() {
   return rank && *rank && std::string(rank) != "0";
 }
 
-int run_job(const AppContext& app, Node cfg, const JobSpec& spec, const TaskFn& task,
-            std::optional<JobFailure>& failure) {
+// hydra.runtime.output_dir of a job (as given, and absolute), set in `cfg`.
+std::pair<std::string, std::string> place_job(Node& cfg, const JobSpec& spec) {
   ResolveOptions opts = resolve_options_for(cfg);
   std::string output_dir;
   const char* shared_run_dir = std::getenv("RAGFORGE_RUN_DIR");
@@ -230,27 +248,48 @@ int run_job(const AppContext& app, Node cfg, const JobSpec& spec, const TaskFn& 
     output_dir = str_of(resolve_value(cfg, spec.dir_key, opts));
     if (spec.subdir_key) output_dir = join_path(output_dir, str_of(resolve_value(cfg, spec.subdir_key, opts)));
   }
+  std::string abs_output_dir = abspath(output_dir);
+  cfg.find("hydra")->at_path("runtime")->set("output_dir", Node::string(abs_output_dir));
+  return {output_dir, abs_output_dir};
+}
+
+std::string job_name_of(const AppContext& app, const Node& hydra) {
+  const Node* name = hydra.at_path("job.name");
+  return name && name->is_string() ? name->as_string() : app.spec.name;
+}
+
+// The app's pre-check of a job (HydraAppSpec::check_job) on `cfg`, whose
+// hydra.runtime.output_dir is set; 0 when it passes or there is none.
+int check_job_config(const AppContext& app, const Node& cfg, const std::string& abs_output_dir,
+                     std::optional<int64_t> num) {
+  if (!app.spec.check_job) return 0;
+  ResolveOptions opts = resolve_options_for(cfg);
+  const Node& hydra = *cfg.find("hydra");
+  Node task_cfg = cfg;
+  task_cfg.erase("hydra");
+  EnvOverride env(resolve_value(cfg, "hydra.job.env_set", opts));
+  const JobContext preview(std::move(task_cfg), hydra, abs_output_dir, num, strings_of(hydra.at_path("overrides.task")),
+                           job_name_of(app, hydra));
+  return app.spec.check_job(preview);
+}
+
+int run_job(const AppContext& app, Node cfg, const JobSpec& spec, const TaskFn& task,
+            std::optional<JobFailure>& failure, std::string* placed_dir = nullptr) {
+  const auto [output_dir, abs_output_dir] = place_job(cfg, spec);
+  if (placed_dir) *placed_dir = abs_output_dir;
   const bool secondary = is_secondary_rank();
+  ResolveOptions opts = resolve_options_for(cfg);
 
   Node& hydra = *cfg.find("hydra");
-  const std::string abs_output_dir = abspath(output_dir);
-  hydra.at_path("runtime")->set("output_dir", Node::string(abs_output_dir));
-  opts = resolve_options_for(cfg);
-
   Node task_cfg = cfg;
   task_cfg.erase("hydra");
   Node hydra_cfg = Node::dict();
   hydra_cfg.set("hydra", hydra);
   const Node* task_overrides = hydra.at_path("overrides.task");
   std::vector<std::string> overrides = strings_of(task_overrides);
-  const Node* name = hydra.at_path("job.name");
-  const std::string job_name = name && name->is_string() ? name->as_string() : app.spec.name;
+  const std::string job_name = job_name_of(app, hydra);
 
-  if (app.spec.check_job) {
-    EnvOverride env(resolve_value(cfg, "hydra.job.env_set", opts));
-    const JobContext preview(task_cfg, hydra, abs_output_dir, spec.num, overrides, job_name);
-    if (const int status = app.spec.check_job(preview); status != 0) return status;
-  }
+  if (const int status = check_job_config(app, cfg, abs_output_dir, spec.num); status != 0) return status;
 
   make_dirs(output_dir);
 
@@ -411,25 +450,49 @@ std::string filter_and_join(const std::vector<std::string>& overrides) {
   return s;
 }
 
+double unix_now() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+// Task mode: this process is one task of a Slurm array and runs only the
+// sweep's job RAGFORGE_SWEEP_JOB_INDEX (slurm_settings.h); nullopt otherwise.
+std::optional<uint64_t> sweep_task_index() {
+  const char* v = std::getenv(kSweepJobIndexEnv);
+  if (!v || !*v) return std::nullopt;
+  char* end = nullptr;
+  const unsigned long long idx = std::strtoull(v, &end, 10);
+  if (*end != '\0') throw Error(std::string(kSweepJobIndexEnv) + " is '" + v + "': expected a sweep job number");
+  return static_cast<uint64_t>(idx);
+}
+
+// The executable a Slurm task reruns: this one (ragforge-full after the
+// sweep handoff, which answers `ragforge-full <app> ...` the same way).
+std::string self_executable() {
+  char buf[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  if (n <= 0) throw Error("slurm launcher: cannot read /proc/self/exe to name the program the jobs run");
+  return std::string(buf, static_cast<size_t>(n));
+}
+
 int run_multi(const AppContext& app, const std::vector<std::string>& overrides, const TaskFn& task) {
+  const std::optional<uint64_t> task_index = sweep_task_index();
   ComposeResult master = app.compose(overrides, RunMode::Multirun);
   configure_hydra_logging(master.cfg);
   log_debug_info(app, overrides);
   const Node& master_hydra = *master.cfg.find("hydra");
   ResolveOptions opts = resolve_options_for(master.cfg);
 
-  // Only Hydra's built-in sweeper and launcher exist here; running another
-  // plugin's configuration as if it were basic would silently do the wrong thing.
-  const std::pair<const char*, const char*> kPlugins[] = {
-      {"hydra.sweeper._target_", "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"},
-      {"hydra.launcher._target_", "hydra._internal.core_plugins.basic_launcher.BasicLauncher"}};
-  for (const auto& [key, supported] : kPlugins) {
-    if (!master.cfg.at_path(key)) continue;
-    std::string target = str_of(resolve_value(master.cfg, key, opts));
+  // Only the sweeper and launchers that exist here; running another plugin's
+  // configuration as if it were basic would silently do the wrong thing.
+  if (master.cfg.at_path("hydra.sweeper._target_")) {
+    const char* supported = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper";
+    std::string target = str_of(resolve_value(master.cfg, "hydra.sweeper._target_", opts));
     if (target != supported)
-      throw Error(std::string(key) + " is '" + target +
-                  "': ragforge runs sweeps with Hydra's BasicSweeper and BasicLauncher only");
+      throw Error("hydra.sweeper._target_ is '" + target + "': ragforge runs sweeps with Hydra's BasicSweeper only");
   }
+  const LauncherChoice launcher = choose_launcher(resolve_value(master.cfg, "hydra.launcher", opts));
 
   // BasicSweeper.sweep: hydra.sweeper.params first, then the task overrides.
   std::vector<std::string> arguments;
@@ -449,69 +512,217 @@ int run_multi(const AppContext& app, const std::vector<std::string>& overrides, 
   uint64_t batch_size = plan.size();
   if (max_batch.is_int() && max_batch.as_int() > 0) batch_size = static_cast<uint64_t>(max_batch.as_int());
 
-  if (app.spec.before_sweep) app.spec.before_sweep();
-  const std::string sweep_dir = str_of(resolve_value(master.cfg, "hydra.sweep.dir", opts));
-  write_file_atomic(join_path(sweep_dir, "multirun.yaml"), to_yaml(master.cfg));
-
   const std::vector<std::string> hydra_overrides = strings_of(master_hydra.at_path("overrides.hydra"));
   auto job_overrides = [&](uint64_t idx) {
     std::vector<std::string> o = hydra_overrides;
     for (auto& s : plan.job(idx)) o.push_back(std::move(s));
     return o;
   };
+  // A job's config as its launcher gives it: hydra.job.id and num set.
+  auto compose_job = [&](uint64_t idx) {
+    ComposeResult composed = app.compose(job_overrides(idx), RunMode::Run);
+    Node& job = *composed.cfg.find("hydra")->at_path("job");
+    const std::string name = job.find("name") && job.find("name")->is_string() ? job.find("name")->as_string() : "";
+    // The joblib launcher names a job "<job name>_<num>", submitit by its
+    // Slurm id "<array job>_<task>"; BasicLauncher uses the number.
+    const char* array_job = std::getenv("SLURM_ARRAY_JOB_ID");
+    const char* array_task = std::getenv("SLURM_ARRAY_TASK_ID");
+    if (task_index && array_job && array_task)
+      job.set("id", Node::string(std::string(array_job) + "_" + array_task));
+    else
+      job.set("id", launcher.parallel ? Node::string(name + "_" + std::to_string(idx))
+                                      : Node::integer(static_cast<int64_t>(idx)));
+    job.set("num", Node::integer(static_cast<int64_t>(idx)));
+    return composed;
+  };
+  const JobSpec sweep_job{"hydra.sweep.dir", "hydra.sweep.subdir", std::nullopt};
 
   // Hydra composes every job of a batch before launching any, so a typo
   // fails before the first job runs. Small sweeps are checked the same way;
   // large ones check every swept value once (the other keys at their first
   // value), which catches the same mistakes without composing the product.
+  // The app's own check runs on the same jobs: a config it rejects stops the
+  // sweep before anything is written (no empty multirun dir).
   const uint64_t kExhaustiveValidation = 256;
-  auto validate = [&](uint64_t first, uint64_t last) {
+  auto validate = [&](uint64_t first, uint64_t last) -> int {
+    std::vector<uint64_t> jobs;
     if (plan.size() <= kExhaustiveValidation) {
-      for (uint64_t i = first; i < last; ++i) app.compose(job_overrides(i), RunMode::Run);
-      return;
+      for (uint64_t i = first; i < last; ++i) jobs.push_back(i);
+    } else if (first == 0) {
+      uint64_t stride = plan.size();
+      for (const auto& dim : plan.dimensions()) {
+        stride /= dim.size();
+        for (uint64_t v = 1; v < dim.size(); ++v) jobs.push_back(v * stride);
+      }
+      jobs.push_back(0);
     }
-    if (first != 0) return;
-    uint64_t stride = plan.size();
-    for (const auto& dim : plan.dimensions()) {
-      stride /= dim.size();
-      for (uint64_t v = 1; v < dim.size(); ++v) app.compose(job_overrides(v * stride), RunMode::Run);
+    for (uint64_t i : jobs) {
+      ComposeResult composed = compose_job(i);
+      if (!app.spec.check_job) continue;
+      JobSpec spec = sweep_job;
+      spec.num = static_cast<int64_t>(i);
+      const std::string abs_dir = place_job(composed.cfg, spec).second;
+      if (const int status = check_job_config(app, composed.cfg, abs_dir, spec.num); status != 0) return status;
     }
-    app.compose(job_overrides(0), RunMode::Run);
+    return 0;
   };
 
+  if (task_index) {
+    if (*task_index >= plan.size())
+      throw Error(std::string(kSweepJobIndexEnv) + " is " + std::to_string(*task_index) + " but the sweep has " +
+                  std::to_string(plan.size()) + " jobs");
+  } else if (const int status = validate(0, std::min<uint64_t>(plan.size(), batch_size)); status != 0) {
+    logging_setup().reset();
+    return status;
+  }
+  if (app.spec.before_sweep) app.spec.before_sweep();
+  const std::string sweep_dir = str_of(resolve_value(master.cfg, "hydra.sweep.dir", opts));
+  if (!task_index) write_file_atomic(join_path(sweep_dir, "multirun.yaml"), to_yaml(master.cfg));
+  // Run in this process, a failure before the task ends the sweep (as in
+  // BasicLauncher); elsewhere it is only reported.
+  const bool rethrow_setup_errors = !launcher.parallel && !launcher.slurm && !task_index;
+
+  // One job, in whichever process the launcher runs it.
+  auto run_one = [&](uint64_t idx) -> JobOutcome {
+    if (!launcher.parallel)
+      logging_setup().info(kLauncherLogger, "\t#" + std::to_string(idx) + " : " + filter_and_join(plan.job(idx)));
+    JobOutcome o;
+    o.start_time = unix_now();
+    StderrTail tail;  // the job's own error line, for its row in the results
+    std::exception_ptr setup_error;
+    try {
+      std::optional<JobFailure> failure;
+      JobSpec spec = sweep_job;
+      spec.num = static_cast<int64_t>(idx);
+      o.exit_code = run_job(app, std::move(compose_job(idx).cfg), spec, task, failure, &o.output_dir);
+      if (failure) o.report = error_report(failure->error, /*in_job=*/true);
+    } catch (...) {
+      // Before the task (its output dir, its files): BasicLauncher's run
+      // stops the sweep; a child process can only report it.
+      setup_error = std::current_exception();
+      o.report = error_report(setup_error, /*in_job=*/true);
+      o.exit_code = 1;
+    }
+    configure_hydra_logging(master.cfg);
+    tail.stop();
+    o.end_time = unix_now();
+    o.failed = o.exit_code != 0 || !o.report.empty();
+    if (o.failed) {
+      o.error = !o.report.empty() ? without_hint(o.report) : tail.last_error_line();
+      if (o.error.empty()) o.error = "exit code " + std::to_string(o.exit_code);
+    }
+    if (setup_error && rethrow_setup_errors) std::rethrow_exception(setup_error);
+    return o;
+  };
+
+  if (task_index) {
+    // One Slurm array task: run the job, leave its outcome for the sweep.
+    const JobOutcome o = run_one(*task_index);
+    const char* outcome_dir = std::getenv(kSweepOutcomeDirEnv);
+    if (outcome_dir && *outcome_dir && !is_secondary_rank())
+      write_file_atomic(slurm_outcome_path(outcome_dir, *task_index), encode_outcome(o));
+    logging_setup().reset();
+    if (!o.report.empty()) err(o.report);
+    return o.failed ? (o.exit_code != 0 ? o.exit_code : 1) : 0;
+  }
+
+  SweepReport report;
+  report.sweep_dir = abspath(sweep_dir);
   int status = 0;
+  std::string first_report;
   for (uint64_t first = 0; first < plan.size(); first += batch_size) {
     uint64_t last = std::min<uint64_t>(plan.size(), first + batch_size);
-    validate(first, last);
-    logging_setup().info(kLauncherLogger, "Launching " + std::to_string(last - first) + " jobs locally");
-    std::optional<JobFailure> first_failure;
-    for (uint64_t idx = first; idx < last; ++idx) {
-      std::vector<std::string> job = plan.job(idx);
-      logging_setup().info(kLauncherLogger, "\t#" + std::to_string(idx) + " : " + filter_and_join(job));
-      ComposeResult composed = app.compose(job_overrides(idx), RunMode::Run);
-      Node& job_hydra = *composed.cfg.find("hydra");
-      job_hydra.at_path("job")->set("id", Node::integer(static_cast<int64_t>(idx)));
-      job_hydra.at_path("job")->set("num", Node::integer(static_cast<int64_t>(idx)));
-      std::optional<JobFailure> failure;
-      int job_status;
-      try {
-        job_status = run_job(app, std::move(composed.cfg),
-                             JobSpec{"hydra.sweep.dir", "hydra.sweep.subdir", static_cast<int64_t>(idx)}, task, failure);
-      } catch (...) {
-        configure_hydra_logging(master.cfg);
-        throw;
+    if (first > 0)
+      if (const int check_status = validate(first, last); check_status != 0) {
+        status = check_status;
+        break;
       }
+    if (launcher.slurm) {
+      logging_setup().info(kSlurmLauncherLogger, "Submitit 'slurm' sweep output dir : " + sweep_dir);
+      for (uint64_t idx = first; idx < last; ++idx)
+        logging_setup().info(kSlurmLauncherLogger, "\t#" + std::to_string(idx) + " : " + filter_and_join(plan.job(idx)));
+    } else if (launcher.parallel) {
+      // As Hydra's joblib launcher logs a batch: all of its jobs up front.
+      logging_setup().info(kParallelLauncherLogger, "LocalParallel(n_jobs=" + std::to_string(launcher.n_jobs) +
+                                                        ") is launching " + std::to_string(last - first) + " jobs");
+      logging_setup().info(kParallelLauncherLogger, "Launching jobs, sweep output dir : " + sweep_dir);
+      for (uint64_t idx = first; idx < last; ++idx)
+        logging_setup().info(kParallelLauncherLogger, "\t#" + std::to_string(idx) + " : " + filter_and_join(plan.job(idx)));
+    } else {
+      logging_setup().info(kLauncherLogger, "Launching " + std::to_string(last - first) + " jobs locally");
+    }
+    int stop_signal = 0;
+    std::vector<JobOutcome> outcomes;
+    try {
+      if (launcher.slurm) {
+        SlurmArrayJob array;
+        array.sweep_dir = abspath(sweep_dir);
+        array.log_dir = abspath(launcher.settings.submitit_folder.empty() ? join_path(sweep_dir, ".submitit")
+                                                                          : launcher.settings.submitit_folder);
+        array.cwd = abspath(".");
+        array.executable = self_executable();
+        array.command.push_back(app.spec.name);
+        array.command.insert(array.command.end(), app.raw_args.begin(), app.raw_args.end());
+        array.first = first;
+        array.count = last - first;
+        array.start_time = app.start_time;
+        outcomes = launch_slurm_array(launcher.settings, array, &stop_signal);
+      } else {
+        outcomes = launch_jobs(launcher, first, last, run_one, &stop_signal);
+      }
+    } catch (...) {
       configure_hydra_logging(master.cfg);
-      if (failure && !first_failure) first_failure = failure;
-      if (job_status != 0 && status == 0) status = job_status;
+      throw;
     }
-    if (first_failure) {
-      logging_setup().reset();
-      return report_error(first_failure->error, /*in_job=*/true);
+    for (size_t i = 0; i < outcomes.size(); ++i) {
+      const JobOutcome& o = outcomes[i];
+      SweepJobResult r;
+      r.num = static_cast<int64_t>(first + i);
+      r.overrides = plan.job(first + i);
+      r.failed = o.failed;
+      r.exit_code = o.exit_code;
+      r.error = o.error;
+      r.start_time = o.start_time;
+      r.end_time = o.end_time;
+      r.output_dir = o.output_dir;
+      report.jobs.push_back(std::move(r));
+      if (o.failed && first_report.empty() && !o.report.empty()) first_report = o.report;
+      if (o.exit_code != 0 && status == 0) status = o.exit_code;
     }
-    if (status != 0) break;
+    if (stop_signal != 0) {
+      err("Sweep stopped by signal " + std::to_string(stop_signal) + "; jobs that had not started were not run\n");
+      if (status == 0) status = 128 + stop_signal;
+      break;
+    }
+    if (status != 0 || !first_report.empty()) break;  // Hydra: a failed job ends the sweep after its batch
+  }
+  if (app.spec.after_sweep) {
+    // Key by key: hydra.sweep.subdir (${hydra.job.num}) has no value outside a job.
+    report.sweep = Node::dict();
+    if (const Node* sweep = master_hydra.find("sweep"); sweep && sweep->is_dict())
+      for (const auto& e : sweep->entries()) {
+        try {
+          report.sweep.set(e.key.text, resolve_value(master.cfg, "hydra.sweep." + e.key.text, opts));
+        } catch (const InterpolationError&) {
+          report.sweep.set(e.key.text, e.value);
+        }
+      }
+    app.spec.after_sweep(report);
   }
   logging_setup().reset();
+  if (!first_report.empty()) {
+    err(first_report);
+    return 1;
+  }
+  if (status != 0) {
+    // Jobs that only returned a non-zero status have said why themselves;
+    // say which ones, since their output may be far up the console.
+    std::string failed;
+    size_t n = 0;
+    for (const auto& j : report.jobs)
+      if (j.failed) failed += std::string(n++ ? ", #" : "#") + std::to_string(j.num);
+    if (n > 0) err(std::to_string(n) + " of " + std::to_string(report.jobs.size()) + " jobs failed: " + failed + "\n");
+  }
   return status;
 }
 
@@ -653,6 +864,7 @@ ComposeResult AppContext::compose(const std::vector<std::string>& overrides, Run
   req.from_shell = true;
   req.job_name = spec.name;
   req.version_base = "1.3";
+  req.hydra_extension = spec.hydra_extension;
   ComposeResult r = config::compose(req);
   Node* mode_node = r.cfg.at_path("hydra.mode");
   if (mode_node) {
@@ -705,6 +917,11 @@ int run_hydra_app(const HydraAppSpec& spec, const std::vector<std::string>& args
     return parsed.exit->code;
   }
   app.args = std::move(*parsed.args);
+  app.raw_args = args;
+  // A Slurm array task recomposes its sweep's job: ${now:} must read the
+  // sweep's instant, so hydra.sweep.dir is the same dir.
+  if (const char* t = std::getenv(kSweepStartTimeEnv); t && *t && std::getenv(kSweepJobIndexEnv))
+    app.start_time = std::strtoll(t, nullptr, 10);
   pin_now_resolver(app.start_time);
   return run_app(app, task);
 }

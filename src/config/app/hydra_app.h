@@ -26,9 +26,19 @@
 //     RAGFORGE_RUN_DIR (when set) as its output dir and writes neither
 //     `.hydra/` nor the log file (Hydra issue #2070).
 //   - `--shell-completion` and `--experimental-rerun` report that they are
-//     not supported; a sweeper or launcher other than Hydra's basic ones is
-//     an error rather than silently run as basic.
+//     not supported; a sweeper other than Hydra's basic one, or a launcher
+//     other than basic, ragforge's local_parallel and slurm (launcher.h,
+//     slurm_launcher.h), is an error rather than silently run as basic.
+//   - Task mode: with RAGFORGE_SWEEP_JOB_INDEX set (a Slurm array task's
+//     script sets it), `-m` runs only that job of the sweep, with ${now:}
+//     pinned to RAGFORGE_SWEEP_START_TIME, and leaves its outcome in
+//     RAGFORGE_SWEEP_OUTCOME_DIR for the sweep that submitted it.
 //   - `--dry-run` (hidden) with --multirun lists the sweep's jobs and exits.
+//   - The app's check_job runs for every job of the first batch while the
+//     sweep is validated, so a config error leaves no multirun dir behind.
+//   - A failed job does not stop its batch (as in Hydra); afterwards the
+//     app's after_sweep sees every job's outcome, then the first failure is
+//     reported and the exit status is non-zero.
 #pragma once
 #include <functional>
 #include <optional>
@@ -41,6 +51,25 @@
 namespace ragforge::config::app {
 
 class JobContext;
+
+// One job of a multirun, as its launcher saw it run.
+struct SweepJobResult {
+  int64_t num = 0;
+  std::vector<std::string> overrides;  // the job's task overrides (.hydra/overrides.yaml)
+  bool failed = false;                 // the task threw or returned non-zero
+  int exit_code = 0;
+  std::string error;                   // failed: the error's first line(s), else ""
+  double start_time = 0, end_time = 0;  // Unix time, seconds
+  std::string output_dir;              // absolute
+};
+
+// A finished multirun (or the part of it that ran: Hydra stops after a batch
+// with a failed job).
+struct SweepReport {
+  std::string sweep_dir;  // absolute hydra.sweep.dir
+  Node sweep;             // the resolved `hydra.sweep` node (dir, subdir, and an app's extensions)
+  std::vector<SweepJobResult> jobs;  // launch order
+};
 
 struct HydraAppSpec {
   std::string name;                 // the job name (Hydra: the script's file stem)
@@ -61,6 +90,13 @@ struct HydraAppSpec {
   // creates it first). A non-zero return ends the job with that exit code;
   // the check has already said why.
   std::function<int(const JobContext&)> check_job;
+  // Called once after a multirun's jobs ran, before the first failure is
+  // reported: an app summarises them here (the train app writes
+  // sweep_results.jsonl/.md). Not called when validation stopped the sweep.
+  std::function<void(const SweepReport&)> after_sweep;
+  // Keys the app adds to Hydra's node where no config sets them (compose.h,
+  // ComposeRequest::hydra_extension), e.g. {sweep: {sort_by: null}}.
+  Node hydra_extension;
 };
 
 // What a task sees of its job.
