@@ -166,7 +166,7 @@ Value oc_dict_keys(Session& s, const EvalCtx& ctx, const std::vector<Value>& arg
   Node keys = Node::list();
   for (const DictEntry& e : in.ref->node->entries()) {
     switch (e.key.type) {
-      case Key::Type::Int: keys.push_back(Node::integer(std::strtoll(e.key.text.c_str(), nullptr, 10))); break;
+      case Key::Type::Int: keys.push_back(Node::integer_from_decimal(e.key.text)); break;
       case Key::Type::Bool: keys.push_back(Node::boolean(python_key_str(e.key) == "True")); break;
       case Key::Type::Float: keys.push_back(Node::floating(std::strtod(e.key.text.c_str(), nullptr))); break;
       case Key::Type::String: keys.push_back(Node::string(e.key.text)); break;

@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <map>
-#include <regex>
 #include <set>
 
 #include "config/config_view.h"  // closest_match
 #include "config/hydra_errors.h"
+#include "config/interpolation.h"
 #include "config/python_str.h"
 
 namespace ragforge::config {
@@ -374,36 +374,30 @@ struct Builder {
     }
   }
 
-  // Replaces ${key} in a defaults entry by the known choice of that group.
+  // Hydra's InputDefault._resolve_interpolation_impl: the entry is resolved
+  // by OmegaConf as `_dummy_` in a config whose parent holds the known group
+  // choices, so `${db}` reads a choice and resolvers such as
+  // `${oc.env:DB,mysql}` work; only a missing key is reworded.
   static std::string resolve_defaults_interpolation(const Choices& known, const std::string& val) {
-    static const std::regex pattern(R"(\$\{\s*([^{}]*?)\s*\})");
-    std::string out;
-    std::string first_missing;
-    auto begin = std::sregex_iterator(val.begin(), val.end(), pattern);
-    size_t last = 0;
-    for (auto it = begin; it != std::sregex_iterator(); ++it) {
-      out += val.substr(last, static_cast<size_t>(it->position()) - last);
-      std::string key = (*it)[1].str();
-      const std::optional<std::string>* choice = nullptr;
-      for (const auto& [k, v] : known)
-        if (k == key) choice = &v;
-      if (choice && *choice) out += **choice;
-      else {
-        out += it->str();
-        if (first_missing.empty()) first_missing = key;
-      }
-      last = static_cast<size_t>(it->position() + it->length());
-    }
-    out += val.substr(last);
-    if (out.find("${") != std::string::npos) {
+    Node scope = Node::dict();
+    for (const auto& [k, v] : known) scope.set(k, v ? Node::string(*v) : Node::null());
+    scope.set("_dummy_", Node::string(val));
+    Node ret;
+    try {
+      ret = resolve_value(scope, "_dummy_");
+    } catch (const InterpolationError& e) {
+      if (e.type_name() != "InterpolationKeyError") throw;
       std::string options;
       for (const auto& [k, v] : known) options += (options.empty() ? "" : ", ") + k;
       std::string msg = "Error resolving interpolation '" + val + "'";
       if (!options.empty()) msg += ", possible interpolation keys: " + options;
-      throw composition_error(msg, "InterpolationKeyError",
-                              "Interpolation key '" + first_missing + "' not found\n    full_key: _dummy_\n    object_type=dict");
+      throw composition_error(msg, "InterpolationKeyError", e.what());
     }
-    return out;
+    // Hydra asserts the result is a str (a null default fails there too).
+    if (!ret.is_string())
+      throw composition_error("Error resolving interpolation '" + val + "': it gave " + ret.type_name() +
+                              ", not a config name");
+    return ret.as_string();
   }
 
   void add_child(DefaultsTreeNode& root, std::vector<std::unique_ptr<DefaultsTreeNode>>& children,

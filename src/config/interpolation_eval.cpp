@@ -49,7 +49,11 @@ std::string source_of(const Ast& a, const EvalCtx& ctx) {
 
 Key key_of(const Node& v) {
   switch (v.type()) {
-    case Node::Type::Int: return Key::of_int(v.as_int());
+    case Node::Type::Int: {
+      Key k(v.int_text());
+      k.type = Key::Type::Int;
+      return k;
+    }
     case Node::Type::Bool: {
       Key k(v.as_bool() ? "true" : "false");
       k.type = Key::Type::Bool;

@@ -1,11 +1,21 @@
 #include "config/node.h"
 
+#include <cstdlib>
+
+#include "config/python_int.h"
 #include "core/error.h"
 
 namespace ragforge::config {
 
 Node Node::boolean(bool v) { Node n; n.type_ = Type::Bool; n.bool_ = v; return n; }
 Node Node::integer(int64_t v) { Node n; n.type_ = Type::Int; n.int_ = v; return n; }
+Node Node::integer_from_decimal(std::string decimal) {
+  if (auto v = int64_from_decimal(decimal)) return integer(*v);
+  Node n;
+  n.type_ = Type::Int;
+  n.str_ = std::move(decimal);
+  return n;
+}
 Node Node::floating(double v) { Node n; n.type_ = Type::Float; n.float_ = v; return n; }
 Node Node::string(std::string v) { Node n; n.type_ = Type::String; n.str_ = std::move(v); return n; }
 Node Node::list() { Node n; n.type_ = Type::List; return n; }
@@ -29,9 +39,18 @@ namespace {
 }  // namespace
 
 bool Node::as_bool() const { if (type_ != Type::Bool) wrong_type(*this, "bool"); return bool_; }
-int64_t Node::as_int() const { if (type_ != Type::Int) wrong_type(*this, "int"); return int_; }
+int64_t Node::as_int() const {
+  if (type_ != Type::Int) wrong_type(*this, "int");
+  if (!str_.empty())
+    throw Error("integer " + str_ + " does not fit in 64 bits" + (origin.empty() ? "" : " (" + origin + ")"));
+  return int_;
+}
+std::string Node::int_text() const {
+  if (type_ != Type::Int) wrong_type(*this, "int");
+  return str_.empty() ? std::to_string(int_) : str_;
+}
 double Node::as_float() const {
-  if (type_ == Type::Int) return static_cast<double>(int_);
+  if (type_ == Type::Int) return str_.empty() ? static_cast<double>(int_) : std::strtod(str_.c_str(), nullptr);
   if (type_ != Type::Float) wrong_type(*this, "float");
   return float_;
 }
@@ -107,7 +126,7 @@ bool Node::operator==(const Node& o) const {
   switch (type_) {
     case Type::Null: return true;
     case Type::Bool: return bool_ == o.bool_;
-    case Type::Int: return int_ == o.int_;
+    case Type::Int: return int_ == o.int_ && str_ == o.str_;
     case Type::Float: return float_ == o.float_ || (float_ != float_ && o.float_ != o.float_);
     case Type::String: return str_ == o.str_;
     case Type::List: return list_ == o.list_;

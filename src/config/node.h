@@ -38,6 +38,9 @@ class Node {
   static Node null() { return Node(); }
   static Node boolean(bool v);
   static Node integer(int64_t v);
+  // Any Python int, from canonical decimal text ("-12", see python_int.h);
+  // one that fits in 64 bits is the same as integer(v).
+  static Node integer_from_decimal(std::string decimal);
   static Node floating(double v);
   static Node string(std::string v);
   static Node list();
@@ -59,7 +62,10 @@ class Node {
   bool is_interpolation() const;
 
   bool as_bool() const;
-  int64_t as_int() const;
+  int64_t as_int() const;  // throws for an int beyond 64 bits
+  bool int_fits_64() const { return type_ == Type::Int && str_.empty(); }
+  // An int as Python prints it (exact at any size).
+  std::string int_text() const;
   double as_float() const;  // ints widen
   const std::string& as_string() const;
 
@@ -99,7 +105,7 @@ class Node {
  private:
   Type type_ = Type::Null;
   bool bool_ = false;
-  int64_t int_ = 0;
+  int64_t int_ = 0;  // an Int beyond 64 bits keeps its decimal text in str_ instead
   double float_ = 0.0;
   std::string str_;
   std::vector<Node> list_;

@@ -8,7 +8,9 @@ nlohmann::ordered_json to_json(const Node& node) {
   switch (node.type()) {
     case Node::Type::Null: return nullptr;
     case Node::Type::Bool: return node.as_bool();
-    case Node::Type::Int: return node.as_int();
+    case Node::Type::Int:
+      // JSON numbers here are 64-bit; a wider int keeps its nearest double.
+      return node.int_fits_64() ? nlohmann::ordered_json(node.as_int()) : nlohmann::ordered_json(node.as_float());
     case Node::Type::Float: {
       double v = node.as_float();
       return std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json(nullptr);

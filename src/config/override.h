@@ -50,6 +50,7 @@ struct ParsedValue {
   Kind kind = Kind::Null;
   bool boolean = false;
   int64_t integer = 0;
+  std::string big_integer;  // an Int beyond 64 bits: its decimal text (python_int.h); integer is unused
   double floating = 0.0;
   std::string text;                  // Str, QuotedStr
   char quote = '\'';                 // QuotedStr
@@ -67,6 +68,9 @@ struct ParsedValue {
   static ParsedValue null() { return ParsedValue(); }
   static ParsedValue of_bool(bool v);
   static ParsedValue of_int(int64_t v);
+  // Any Python int from canonical decimal text; of_int(v) where it fits.
+  static ParsedValue of_int_decimal(std::string decimal);
+  std::string int_text() const;  // an Int as Python prints it
   static ParsedValue of_float(double v);
   static ParsedValue of_str(std::string v);
   static ParsedValue of_quoted(std::string v, char quote);
@@ -126,19 +130,27 @@ struct Override {
   std::vector<ParsedValue> sweep_values(const std::vector<std::string>& glob_options = {}) const;
 };
 
-// A rejected override. what() names the override, shows it with a caret under
-// the failing column, and says what went wrong.
+// A rejected override. what() starts with Hydra's own text, byte for byte
+// (ANTLR's wording for syntax errors, then Hydra's "See https://..." line),
+// so tools that match on Hydra's messages keep working; ragforge's note,
+// which says what went wrong and shows a caret under the failing column,
+// comes only after it.
 class OverrideParseError : public ragforge::Error {
  public:
-  OverrideParseError(std::string input, size_t byte_offset, std::string reason);
+  // `hydra_message` is Hydra's full text; empty means the Hydra form
+  // "Error parsing override '<input>'\n<reason>\nSee ..." (errors raised
+  // while evaluating functions, whose reason is already Hydra's wording).
+  OverrideParseError(std::string input, size_t byte_offset, std::string reason, std::string hydra_message = {});
   const std::string& input() const { return input_; }
   size_t byte_offset() const { return offset_; }
   const std::string& reason() const { return reason_; }
+  const std::string& hydra_message() const { return hydra_message_; }
 
  private:
   std::string input_;
   size_t offset_;
   std::string reason_;
+  std::string hydra_message_;
 };
 
 Override parse_override(std::string_view input);  // throws OverrideParseError

@@ -3,6 +3,7 @@
 // messages Python would produce.
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <map>
 #include <optional>
@@ -262,7 +263,9 @@ ParsedValue cast(Cast to, const ParsedValue& v) {
     case Cast::Float:
       if (v.kind == Kind::Float) return v;
       if (v.kind == Kind::Bool) return ParsedValue::of_float(v.boolean ? 1.0 : 0.0);
-      if (v.kind == Kind::Int) return ParsedValue::of_float(static_cast<double>(v.integer));
+      if (v.kind == Kind::Int)
+        return ParsedValue::of_float(v.big_integer.empty() ? static_cast<double>(v.integer)
+                                                           : std::strtod(v.big_integer.c_str(), nullptr));
       return ParsedValue::of_float(py_float_from_str(v.text));
     case Cast::Str:
       if (v.kind == Kind::Bool) return ParsedValue::of_str(v.boolean ? "true" : "false");
@@ -270,7 +273,7 @@ ParsedValue cast(Cast to, const ParsedValue& v) {
       return ParsedValue::of_str(py_repr(v));  // str() == repr() for int and float
     case Cast::Bool:
       if (v.kind == Kind::Bool) return v;
-      if (v.kind == Kind::Int) return ParsedValue::of_bool(v.integer != 0);
+      if (v.kind == Kind::Int) return ParsedValue::of_bool(v.integer != 0 || !v.big_integer.empty());
       if (v.kind == Kind::Float) return ParsedValue::of_bool(v.floating != 0.0);
       {
         std::string low = v.text;
@@ -286,7 +289,12 @@ ParsedValue cast(Cast to, const ParsedValue& v) {
 
 // ---- arithmetic on range bounds (Python int/float semantics)
 bool int_like(const ParsedValue& v) { return v.kind == Kind::Int || v.kind == Kind::Bool; }
-int64_t as_int(const ParsedValue& v) { return v.kind == Kind::Bool ? (v.boolean ? 1 : 0) : v.integer; }
+// Range arithmetic is 64-bit; a wider bound is refused rather than wrapped.
+int64_t as_int(const ParsedValue& v) {
+  if (!v.big_integer.empty())
+    throw override_detail::PyError("OverflowError", "int " + v.big_integer + " is too large for a range bound");
+  return v.kind == Kind::Bool ? (v.boolean ? 1 : 0) : v.integer;
+}
 double as_double(const ParsedValue& v) { return int_like(v) ? static_cast<double>(as_int(v)) : v.floating; }
 
 ParsedValue sub(const ParsedValue& a, const ParsedValue& b) {

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "config/override.h"
+#include "config/override_hydra_errors.h"
 
 namespace ragforge::config::override_detail {
 namespace {
@@ -76,10 +77,13 @@ class Scanner {
     size_t j = i;
     if (at(j) == '+' || at(j) == '-') ++j;
     size_t best = i;
-    for (const char* w : {"inf", "nan"}) best = std::max(best, word(j, w));
+    for (const char* w : {"inf", "nan"}) {
+      size_t end = word(j, w);
+      if (end > j) best = std::max(best, end);  // a sign alone matches nothing
+    }
     // Mantissa: INT_UNSIGNED, or a POINT_FLOAT (the longest one).
     size_t int_end = int_unsigned(j);
-    size_t point_end = j;
+    size_t point_end = i;  // none yet: a sign alone is no FLOAT (it lexes as UNQUOTED_CHAR)
     if (int_end > j && at(int_end) == '.') {
       point_end = digits(int_end + 1);  // "1." has no fraction digits
     } else if (at(j) == '.' && is_digit(at(j + 1))) {
@@ -208,7 +212,7 @@ std::string quoting_hint(std::string_view input) {
   } else {
     what += "; a key is a dotted path (a.b.c) or a group path (a/b), optionally followed by @package";
   }
-  throw OverrideParseError(std::string(input), i, what);
+  throw OverrideParseError(std::string(input), i, what, hydra_lexer_error(input, i));
 }
 
 [[noreturn]] void value_error(std::string_view input, size_t i) {
@@ -216,11 +220,13 @@ std::string quoting_hint(std::string_view input) {
   if (c == '\'' || c == '"') {
     throw OverrideParseError(std::string(input), i,
                              std::string("unterminated quoted string: no closing ") + c +
-                                 " for the quote opened here");
+                                 " for the quote opened here",
+                             hydra_lexer_error(input, i));
   }
   throw OverrideParseError(std::string(input), i,
                            "unexpected character " + describe_char(input, i) +
-                               " (not allowed in an unquoted value); " + quoting_hint(input));
+                               " (not allowed in an unquoted value); " + quoting_hint(input),
+                           hydra_lexer_error(input, i));
 }
 
 }  // namespace

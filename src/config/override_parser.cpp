@@ -25,6 +25,8 @@
 #include "config/override.h"
 #include "config/override_internal.h"
 #include "config/override_lexer.h"
+#include "config/override_hydra_errors.h"
+#include "config/python_int.h"
 #include "config/python_repr.h"
 
 namespace ragforge::config {
@@ -34,7 +36,6 @@ using override_detail::Tok;
 using override_detail::Token;
 using Kind = ParsedValue::Kind;
 
-constexpr const char* kSeeAlso = "See https://hydra.cc/docs/1.2/advanced/override_grammar/basic for details";
 // Deeper nesting is refused rather than risking the stack (Hydra itself hits
 // Python's recursion limit at a similar depth).
 constexpr int kMaxDepth = 256;
@@ -71,9 +72,16 @@ std::pair<std::string, std::string> caret_display(std::string_view in, size_t of
   return {line, caret};
 }
 
-std::string format_message(const std::string& input, size_t offset, const std::string& reason) {
+// Hydra's text first, then ragforge's note, one line in the project's note
+// form ("  in <where>"): the column and, unless Hydra's text already says
+// it, what went wrong.
+std::string format_message(const std::string& hydra, const std::string& input, size_t offset,
+                           const std::string& reason) {
   auto [line, caret] = caret_display(input, std::min(offset, input.size()));
-  return "Error parsing override '" + line + "'\n" + line + "\n" + caret + "\n" + reason + "\n" + kSeeAlso;
+  size_t column = caret.size();  // the caret's column, 1-based (tabs count as one)
+  std::string note = "\n  in override '" + line + "' at column " + std::to_string(column);
+  if (hydra.find(reason) == std::string::npos) note += ": " + reason.substr(0, reason.find('\n'));
+  return hydra + note;
 }
 
 bool in(Tok t, std::initializer_list<Tok> set) { return std::find(set.begin(), set.end(), t) != set.end(); }
@@ -89,6 +97,7 @@ class Parser {
     if (eq != std::string_view::npos) o.value_string = std::string(in_.substr(eq + 1));
 
     if (peek().type == Tok::Tilde) {
+      is_del_ = true;
       o.type = OverrideType::Del;
       next();
     } else if (peek().type == Tok::Plus) {
@@ -99,11 +108,14 @@ class Parser {
         next();
       }
     }
+    key_begin_ = pos_;
     parse_key(o);
 
     if (o.type == OverrideType::Del && peek().type == Tok::Eof) return o;  // `~key`
     if (peek().type != Tok::Equal) fail_key(o);
     next();
+    in_value_ = true;
+    value_start_ = pos_;
     o.value_type = OverrideValueType::Element;
     if (peek().type == Tok::Eof) {
       o.value = ParsedValue::of_str("");  // `key=`
@@ -124,6 +136,15 @@ class Parser {
   // after the whole input parsed, so a later syntax error takes precedence.
   std::optional<std::pair<size_t, std::string>> pending_;
 
+  // Where the parse stands, for ANTLR's wording of a syntax error.
+  bool is_del_ = false;
+  size_t key_begin_ = 0;      // first token after the prefix
+  bool in_value_ = false;
+  size_t value_start_ = 0;    // first token after '='
+  bool first_done_ = false;   // the value's first element is complete
+  size_t elem_start_ = 0;     // first token of the current later sweep element
+  bool after_value_ = false;  // failing on what follows the whole value
+
   const Token& peek(size_t k = 0) const { return toks_[std::min(pos_ + k, toks_.size() - 1)]; }
   const Token& next() {
     const Token& t = toks_[pos_];
@@ -133,7 +154,85 @@ class Parser {
   std::string text(const Token& t) const { return std::string(in_.substr(t.begin, t.end - t.begin)); }
 
   [[noreturn]] void fail(size_t offset, const std::string& reason) const {
-    throw OverrideParseError(std::string(in_), offset, reason);
+    throw OverrideParseError(std::string(in_), offset, reason, antlr_text(token_at(offset)));
+  }
+  [[noreturn]] void fail_with(size_t offset, const std::string& reason, const std::string& hydra) const {
+    throw OverrideParseError(std::string(in_), offset, reason, hydra);
+  }
+
+  // ---- ANTLR's wording (DefaultErrorStrategy as Hydra's grammar drives it)
+  // The token at or after byte `offset`.
+  size_t token_at(size_t offset) const {
+    for (size_t i = 0; i < toks_.size(); ++i)
+      if (toks_[i].end > offset) return i;
+    return toks_.size() - 1;
+  }
+  const Token& tok(size_t i) const { return toks_[std::min(i, toks_.size() - 1)]; }
+  std::string display(const Token& t) const {
+    return t.type == Tok::Eof ? "'<EOF>'" : override_detail::antlr_quoted(text(t));
+  }
+  std::string bare(const std::string& m) const { return override_detail::hydra_bare_error(m); }
+  std::string prefixed(const std::string& m) const { return override_detail::hydra_prefixed_error(in_, m); }
+  // NoViableAltException: the text from the decision's first token through
+  // the offending one (end of input is not part of it).
+  std::string no_viable(size_t start, size_t offending) const {
+    if (tok(start).type == Tok::Eof) return bare("no viable alternative at input '<EOF>'");
+    size_t end = tok(offending).type == Tok::Eof ? in_.size() : tok(offending).end;
+    return bare("no viable alternative at input " +
+                override_detail::antlr_quoted(in_.substr(tok(start).begin, end - tok(start).begin)));
+  }
+  // match(expected) failed at token k: single-token deletion if the next
+  // token is expected, insertion if this one could follow the expected one,
+  // else a mismatch.
+  std::string match_failed(size_t k, const std::string& expected, std::initializer_list<Tok> expected_set,
+                           std::initializer_list<Tok> after_expected) const {
+    const Token& t = tok(k);
+    if (t.type != Tok::Eof && in(tok(k + 1).type, expected_set))
+      return prefixed("extraneous input " + display(t) + " expecting " + expected);
+    if (in(t.type, after_expected)) return prefixed("missing " + expected + " at " + display(t));
+    return bare("mismatched input " + display(t) + " expecting " + expected);
+  }
+  // The value decision (element | simpleChoiceSweep) looks ahead through the
+  // whole first element, so an error inside it is that decision's; after a
+  // complete value, override's match(EOF) fails.
+  std::string antlr_text(size_t k) const {
+    if (!in_value_) return no_viable(k, k);
+    if (after_value_) {
+      const Token& t = tok(k);
+      if (tok(k + 1).type == Tok::Eof) return prefixed("extraneous input " + display(t) + " expecting <EOF>");
+      return bare("mismatched input " + display(t) + " expecting <EOF>");
+    }
+    size_t start = first_done_ ? elem_start_ : value_start_;
+    if (k == start && !starts_element(tok(k).type)) {
+      // The block's sync(): one extra token is dropped if the next one fits,
+      // else the input does not match. `value?` may also be empty (EOF).
+      const char* first =
+          "':', BRACKET_OPEN, BRACE_OPEN, FLOAT, INT, BOOL, NULL, UNQUOTED_CHAR, ID, ESC, WS, QUOTED_VALUE, INTERPOLATION}";
+      std::string expected = first_done_ ? std::string("{") + first : std::string("{<EOF>, ") + first;
+      bool next_fits = starts_element(tok(k + 1).type) || (!first_done_ && tok(k + 1).type == Tok::Eof);
+      if (tok(k).type != Tok::Eof && next_fits)
+        return prefixed("extraneous input " + display(tok(k)) + " expecting " + expected);
+      return bare("mismatched input " + display(tok(k)) + " expecting " + expected);
+    }
+    return no_viable(start, k);
+  }
+  static bool starts_element(Tok t) {
+    return in(t, {Tok::Colon, Tok::BracketOpen, Tok::BraceOpen, Tok::Float, Tok::Int, Tok::Bool, Tok::Null,
+                  Tok::UnquotedChar, Tok::Id, Tok::Esc, Tok::Ws, Tok::QuotedValue, Tok::Interpolation});
+  }
+  // override's first token: {EQUAL, '~', '+', '@', KEY_SPECIAL, DOT_PATH, ID}.
+  std::string at_start(size_t k) const {
+    const char* expected = "{EQUAL, '~', '+', '@', KEY_SPECIAL, DOT_PATH, ID}";
+    if (tok(k).type != Tok::Eof &&
+        in(tok(k + 1).type, {Tok::Equal, Tok::Tilde, Tok::Plus, Tok::At, Tok::KeySpecial, Tok::DotPath, Tok::Id}))
+      return prefixed(std::string("extraneous input ") + display(tok(k)) + " expecting " + expected);
+    return bare(std::string("mismatched input ") + display(tok(k)) + " expecting " + expected);
+  }
+  // The key is complete; EQUAL (or, after '~', EQUAL or the end) must follow.
+  std::string after_key(size_t k) const {
+    if (is_del_) return match_failed(k, "{<EOF>, EQUAL}", {Tok::Eof, Tok::Equal}, {});
+    // After EQUAL comes value? EOF; of the key mode's tokens ':', ID and the end can.
+    return match_failed(k, "EQUAL", {Tok::Equal}, {Tok::Colon, Tok::Id, Tok::Eof});
   }
 
   // "found ']'" / "found end of input" / "found 'abc'"
@@ -162,16 +261,20 @@ class Parser {
       o.key_or_group = text(first);
       if (peek().type == Tok::Slash) {
         if (first.type != Tok::Id)
-          fail(peek().begin, "unexpected '/'; a group path (like db/mysql) is made of plain names without '.' or '$'");
+          fail_with(peek().begin, "unexpected '/'; a group path (like db/mysql) is made of plain names without '.' or '$'",
+                    after_key(pos_));
         while (peek().type == Tok::Slash) {
           next();
           if (peek().type != Tok::Id)
-            fail(peek().begin, "expected a group name after '/', found " + found(peek()));
+            fail_with(peek().begin, "expected a group name after '/', found " + found(peek()),
+                      is_del_ ? match_failed(pos_, "ID", {Tok::Id}, {Tok::Slash, Tok::At, Tok::Equal, Tok::Eof})
+                              : match_failed(pos_, "ID", {Tok::Id}, {Tok::Slash, Tok::At, Tok::Equal}));
           o.key_or_group += "/" + text(next());
         }
       }
     } else if (peek().type == Tok::Slash) {
-      fail(peek().begin, "unexpected '/'; a group path cannot start with '/'");
+      fail_with(peek().begin, "unexpected '/'; a group path cannot start with '/'",
+                pos_ == 0 ? at_start(pos_) : no_viable(pos_, pos_));
     }
     if (peek().type == Tok::At) {
       next();
@@ -181,6 +284,21 @@ class Parser {
 
   [[noreturn]] void fail_key(const Override& o) const {
     const Token& t = peek();
+    try {
+      fail_key_reason(o, t);
+    } catch (const OverrideParseError& e) {
+      // A package (the key, or the part after '@') may be empty only where
+      // FOLLOW(package) = {'@', EQUAL, EOF} comes next; elsewhere its
+      // LL(1) decision has no viable alternative.
+      bool empty_package = pos_ == key_begin_ || tok(pos_ - 1).type == Tok::At;
+      std::string hydra = pos_ == 0 ? at_start(pos_)
+                          : empty_package && !in(t.type, {Tok::At, Tok::Equal, Tok::Eof}) ? no_viable(pos_, pos_)
+                                                                                         : after_key(pos_);
+      fail_with(e.byte_offset(), e.reason(), hydra);
+    }
+  }
+
+  [[noreturn]] void fail_key_reason(const Override& o, const Token& t) const {
     switch (t.type) {
       case Tok::Eof:
         fail(t.begin, "expected '=' after the key; write key=value (only ~key may omit the value)");
@@ -215,6 +333,7 @@ class Parser {
 
   ParsedValue parse_value() {
     ParsedValue first = parse_element();
+    first_done_ = true;
     if (peek().type == Tok::Comma) {
       ParsedValue sweep;
       sweep.kind = Kind::ChoiceSweep;
@@ -222,6 +341,7 @@ class Parser {
       sweep.items.push_back(std::move(first));
       while (peek().type == Tok::Comma) {
         next();
+        elem_start_ = pos_;
         sweep.items.push_back(parse_element());
       }
       first = std::move(sweep);
@@ -230,7 +350,8 @@ class Parser {
     return first;
   }
 
-  [[noreturn]] void fail_after_value() const {
+  [[noreturn]] void fail_after_value() {
+    after_value_ = true;
     const Token& t = peek();
     size_t at = where(t);
     switch (t.type) {
@@ -399,7 +520,7 @@ class Parser {
       case Kind::Null: return "null";
       case Kind::Str: return "s:" + k.text;
       case Kind::Bool: return k.boolean ? "n:1" : "n:0";
-      case Kind::Int: return "n:" + std::to_string(k.integer);
+      case Kind::Int: return "n:" + k.int_text();
       case Kind::Float:
         if (std::isnan(k.floating)) return "";
         if (std::trunc(k.floating) == k.floating && std::fabs(k.floating) < 9.2e18)
@@ -490,7 +611,7 @@ class Parser {
     const Token& t = toks_[first];
     std::string s = text(t);
     switch (t.type) {
-      case Tok::Int: return ParsedValue::of_int(parse_int(t));
+      case Tok::Int: return parse_int(t);
       case Tok::Float: {
         std::string digits;
         for (char c : s)
@@ -508,15 +629,16 @@ class Parser {
     }
   }
 
-  int64_t parse_int(const Token& t) const {
+  // Python's int(text): unbounded, so 2**70 stays exact.
+  ParsedValue parse_int(const Token& t) const {
     std::string digits;
-    for (size_t i = t.begin; i < t.end; ++i)
-      if (in_[i] != '_' && in_[i] != '+') digits += in_[i];
-    int64_t v = 0;
-    auto res = std::from_chars(digits.data(), digits.data() + digits.size(), v);
-    if (res.ec != std::errc() || res.ptr != digits.data() + digits.size())
-      fail(t.begin, "integer " + text(t) + " does not fit in 64 bits; quote it to keep it as a string");
-    return v;
+    bool negative = false;
+    for (size_t i = t.begin; i < t.end; ++i) {
+      char c = in_[i];
+      if (c == '-') negative = true;
+      else if (c != '_' && c != '+') digits += c;
+    }
+    return ParsedValue::of_int_decimal(decimal_from_digits(digits, 10, negative));
   }
 
   // HydraOverrideVisitor._unescape_quoted_string: only backslashes right
@@ -546,11 +668,19 @@ class Parser {
 
 }  // namespace
 
-OverrideParseError::OverrideParseError(std::string input, size_t byte_offset, std::string reason)
-    : Error(format_message(input, byte_offset, reason)),
+namespace {
+std::string hydra_text(const std::string& input, const std::string& reason, const std::string& hydra_message) {
+  return hydra_message.empty() ? override_detail::hydra_prefixed_error(input, reason) : hydra_message;
+}
+}  // namespace
+
+OverrideParseError::OverrideParseError(std::string input, size_t byte_offset, std::string reason,
+                                       std::string hydra_message)
+    : Error(format_message(hydra_text(input, reason, hydra_message), input, byte_offset, reason)),
       input_(std::move(input)),
       offset_(byte_offset),
-      reason_(std::move(reason)) {}
+      reason_(std::move(reason)),
+      hydra_message_(hydra_text(input_, reason_, hydra_message)) {}
 
 Override parse_override(std::string_view input) {
   std::vector<Token> toks = override_detail::lex(input);

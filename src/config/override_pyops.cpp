@@ -21,7 +21,8 @@ bool numeric(const ParsedValue& v) { return v.is_number(); }
 // Numbers compare exactly: long double holds every int64 and every double.
 long double as_long_double(const ParsedValue& v) {
   if (v.kind == Kind::Bool) return v.boolean ? 1.0L : 0.0L;
-  if (v.kind == Kind::Int) return static_cast<long double>(v.integer);
+  if (v.kind == Kind::Int)
+    return v.big_integer.empty() ? static_cast<long double>(v.integer) : std::strtold(v.big_integer.c_str(), nullptr);
   return static_cast<long double>(v.floating);
 }
 
@@ -118,7 +119,7 @@ std::string py_repr(const ParsedValue& v) {
   switch (v.kind) {
     case Kind::Null: return "None";
     case Kind::Bool: return bool_repr(v.boolean);
-    case Kind::Int: return std::to_string(v.integer);
+    case Kind::Int: return v.int_text();
     case Kind::Float: return python_float_repr(v.floating);
     case Kind::Str: return py_str_repr(v.text);
     case Kind::QuotedStr:

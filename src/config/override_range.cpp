@@ -12,7 +12,12 @@ using Kind = ParsedValue::Kind;
 __extension__ typedef __int128 i128;  // exact range arithmetic on int64 bounds
 
 bool int_like(const ParsedValue& v) { return v.kind == Kind::Int || v.kind == Kind::Bool; }
-int64_t as_int(const ParsedValue& v) { return v.kind == Kind::Bool ? (v.boolean ? 1 : 0) : v.integer; }
+// Range arithmetic is 64-bit; a wider bound is refused rather than wrapped.
+int64_t as_int(const ParsedValue& v) {
+  if (!v.big_integer.empty())
+    throw override_detail::PyError("OverflowError", "int " + v.big_integer + " is too large for a range bound");
+  return v.kind == Kind::Bool ? (v.boolean ? 1 : 0) : v.integer;
+}
 
 PyDecimal as_decimal(const ParsedValue& v) {
   if (int_like(v)) return PyDecimal::from_int(as_int(v));

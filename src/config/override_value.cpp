@@ -1,6 +1,7 @@
 // ParsedValue basics and Hydra's renderings of override values.
 #include "config/override.h"
 #include "config/override_internal.h"
+#include "config/python_int.h"
 #include "config/python_repr.h"
 
 namespace ragforge::config {
@@ -18,6 +19,16 @@ ParsedValue ParsedValue::of_int(int64_t v) {
   p.kind = Kind::Int;
   p.integer = v;
   return p;
+}
+ParsedValue ParsedValue::of_int_decimal(std::string decimal) {
+  if (auto v = int64_from_decimal(decimal)) return of_int(*v);
+  ParsedValue p;
+  p.kind = Kind::Int;
+  p.big_integer = std::move(decimal);
+  return p;
+}
+std::string ParsedValue::int_text() const {
+  return big_integer.empty() ? std::to_string(integer) : big_integer;
 }
 ParsedValue ParsedValue::of_float(double v) {
   ParsedValue p;
@@ -117,7 +128,7 @@ std::string render_element(const ParsedValue& v) {
   switch (v.kind) {
     case Kind::Null: return "null";
     case Kind::Bool: return v.boolean ? "True" : "False";
-    case Kind::Int: return std::to_string(v.integer);
+    case Kind::Int: return v.int_text();
     case Kind::Float: return python_float_repr(v.floating);
     case Kind::Str: return escape_special_characters(v.text);
     case Kind::QuotedStr: return override_detail::with_quotes(v.text, v.quote);
@@ -169,7 +180,8 @@ Key to_key(const ParsedValue& k) {
       key = Key(k.text);
       break;
     case Kind::Int:
-      key = Key::of_int(k.integer);
+      key = Key(k.int_text());
+      key.type = Key::Type::Int;
       break;
     case Kind::Bool:
       key = Key(k.boolean ? "true" : "false");
@@ -192,7 +204,7 @@ Node to_node(const ParsedValue& v) {
   switch (v.kind) {
     case Kind::Null: return Node::null();
     case Kind::Bool: return Node::boolean(v.boolean);
-    case Kind::Int: return Node::integer(v.integer);
+    case Kind::Int: return Node::integer_from_decimal(v.int_text());
     case Kind::Float: return Node::floating(v.floating);
     case Kind::Str:
     case Kind::QuotedStr: return Node::string(v.text);

@@ -100,7 +100,7 @@ std::string python_str(const Node& v) {
   switch (v.type()) {
     case Node::Type::Null: return "None";
     case Node::Type::Bool: return v.as_bool() ? "True" : "False";
-    case Node::Type::Int: return std::to_string(v.as_int());
+    case Node::Type::Int: return v.int_text();
     case Node::Type::Float: return python_float_repr(v.as_float());
     case Node::Type::String: return v.as_string();
     case Node::Type::List:

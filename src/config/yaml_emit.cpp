@@ -174,7 +174,7 @@ class Emitter {
     switch (n.type()) {
       case Node::Type::Null: return plain_event("null", "!!null");
       case Node::Type::Bool: return plain_event(n.as_bool() ? "true" : "false", "!!bool");
-      case Node::Type::Int: return plain_event(std::to_string(n.as_int()), "!!int");
+      case Node::Type::Int: return plain_event(n.int_text(), "!!int");
       case Node::Type::Float: return plain_event(yaml_float_text(n.as_float()), "!!float");
       case Node::Type::String: return string_event(n.as_string());
       default: break;

@@ -1,5 +1,7 @@
 #include "config/yaml_load.h"
 
+#include "config/python_int.h"
+
 #include <yaml.h>
 
 #include <algorithm>
@@ -218,13 +220,29 @@ class Builder {
   }
 
   Node make_int(const std::string& value, const YamlMark& mark) {
-    const auto v = construct_yaml_int(value);
-    if (!v) fail_at(source_, mark, "invalid int '" + clip(value) + "' (or out of the 64-bit range)");
-    return Node::integer(*v);
+    auto v = construct_yaml_int_decimal(value);
+    if (!v) {
+      size_t digits = 0;
+      for (char c : value) digits += c >= '0' && c <= '9' ? 1 : 0;
+      if (digits > kPythonIntMaxStrDigits)
+        fail_at(source_, mark, "Exceeds the limit (4300 digits) for integer string conversion: value has " +
+                                   std::to_string(digits) +
+                                   " digits; use sys.set_int_max_str_digits() to increase the limit");
+      fail_at(source_, mark, "invalid int '" + clip(value) + "'");
+    }
+    return Node::integer_from_decimal(std::move(*v));
   }
   Node make_float(const std::string& value, const YamlMark& mark) {
     const auto v = construct_yaml_float(value);
-    if (!v) fail_at(source_, mark, "could not convert string to float: '" + clip(value) + "'");
+    if (!v) {
+      // Python's message shows what construct_yaml_float hands float():
+      // underscores dropped, lower-cased, sign removed (`-._` -> '.').
+      std::string shown;
+      for (char c : value)
+        if (c != '_') shown += static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+      if (!shown.empty() && (shown[0] == '+' || shown[0] == '-')) shown.erase(0, 1);
+      fail_at(source_, mark, "could not convert string to float: '" + clip(shown) + "'");
+    }
     return Node::floating(*v);
   }
   [[noreturn]] void no_constructor(const std::string& tag, const YamlMark& mark) {
@@ -308,7 +326,10 @@ class Builder {
       k.raw = value;
       switch (n.type()) {
         case Node::Type::String: k.key = Key(n.as_string()); break;
-        case Node::Type::Int: k.key = Key::of_int(n.as_int()); break;
+        case Node::Type::Int:
+          k.key = Key(n.int_text());
+          k.key.type = Key::Type::Int;
+          break;
         case Node::Type::Bool:
           k.key = Key(n.as_bool() ? "true" : "false");
           k.key.type = Key::Type::Bool;

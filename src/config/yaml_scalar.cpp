@@ -1,5 +1,7 @@
 #include "config/yaml_scalar.h"
 
+#include "config/python_int.h"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -7,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "config/python_int.h"
 #include "config/yaml11_patterns.h"
 #include "core/utf8.h"
 
@@ -207,6 +210,39 @@ std::optional<int64_t> construct_yaml_int(std::string_view v) {
     return value;
   }
   return parse(s, 10);
+}
+
+std::optional<std::string> construct_yaml_int_decimal(std::string_view v) {
+  std::string s = strip_underscores(v);
+  if (s.empty()) return std::nullopt;  // Python: IndexError
+  const bool negative = s[0] == '-';
+  if (s[0] == '+' || s[0] == '-') s.erase(0, 1);
+  const auto convert = [&](std::string_view digits, int base) -> std::optional<std::string> {
+    if (digits.empty()) return std::nullopt;
+    for (char c : digits)
+      if (digit_value(c) >= base) return std::nullopt;
+    if (base == 10 && digits.size() > kPythonIntMaxStrDigits) return std::nullopt;  // Python: ValueError
+    return decimal_from_digits(digits, base, negative);
+  };
+  if (s == "0") return std::string("0");
+  if (s.rfind("0b", 0) == 0) return convert(std::string_view(s).substr(2), 2);
+  if (s.rfind("0x", 0) == 0) return convert(std::string_view(s).substr(2), 16);
+  if (s[0] == '0') return convert(s, 8);
+  if (s.find(':') != std::string::npos) {
+    // Sexagesimal, most significant part first: value = value * 60 + part.
+    const auto parts = split_colons(s);
+    auto value = convert(parts[0], 10);
+    if (!value) return std::nullopt;
+    std::string mag = negative && *value != "0" ? value->substr(1) : *value;
+    for (size_t k = 1; k < parts.size(); ++k) {
+      int64_t part = 0;
+      bool fits = false;
+      if (!python_int_parse(parts[k], 10, &part, &fits) || !fits || part < 0 || part > 1000000) return std::nullopt;
+      mag = decimal_mul_add(mag, 60, static_cast<unsigned>(part));
+    }
+    return negative && mag != "0" ? "-" + mag : mag;
+  }
+  return convert(s, 10);
 }
 
 std::optional<double> python_float(std::string_view raw) {

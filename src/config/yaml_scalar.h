@@ -21,6 +21,9 @@ YamlTag resolve_plain_scalar(std::string_view value, YamlResolver resolver);
 // Python would raise (bad digits) or the int does not fit in 64 bits.
 std::optional<bool> construct_yaml_bool(std::string_view value);
 std::optional<int64_t> construct_yaml_int(std::string_view value);
+// The same at any size (Python ints are unbounded), as canonical decimal
+// text; nullopt only where Python would raise.
+std::optional<std::string> construct_yaml_int_decimal(std::string_view value);
 std::optional<double> construct_yaml_float(std::string_view value);
 
 // Whether Python's int(s) / float(s) accept s (OmegaConf's is_int/is_float,

@@ -160,18 +160,25 @@ std::string error_of(const std::string& input) {
   return "<accepted>";
 }
 
-TEST(OverrideErrors, ShowInputCaretAndReason) {
+TEST(OverrideErrors, HydraTextFirstThenOneNote) {
   EXPECT_EQ(error_of("x=a#b"),
-            "Error parsing override 'x=a#b'\n"
-            "x=a#b\n"
-            "   ^\n"
-            "unexpected character '#' (not allowed in an unquoted value); quote the value: x='a#b'\n"
-            "See https://hydra.cc/docs/1.2/advanced/override_grammar/basic for details");
-  EXPECT_NE(error_of("x=[1,2").find("x=[1,2\n      ^\nunexpected end of input; the list opened at column 3"),
+            "LexerNoViableAltException: x=a#b\n"
+            "                              ^\n"
+            "See https://hydra.cc/docs/1.2/advanced/override_grammar/basic for details\n"
+            "  in override 'x=a#b' at column 4: unexpected character '#' (not allowed in an unquoted value); "
+            "quote the value: x='a#b'");
+  EXPECT_NE(error_of("x=[1,2").find("\n  in override 'x=[1,2' at column 7: unexpected end of input; the list "
+                                    "opened at column 3 needs a closing ']'"),
             std::string::npos);
-  EXPECT_NE(error_of("x\t=1").find("x\t=1\n ^\n"), std::string::npos);
-  EXPECT_NE(error_of("x=\t#").find("x=\t#\n  \t^\n"), std::string::npos);
-  EXPECT_NE(error_of("x='é'#").find("x='é'#\n     ^\n"), std::string::npos);  // columns count characters
+  EXPECT_NE(error_of("x\t=1").find("\n  in override 'x\t=1' at column 2:"), std::string::npos);
+  EXPECT_NE(error_of("x=\t#").find("\n  in override 'x=\t#' at column 4:"), std::string::npos);
+  EXPECT_NE(error_of("x='é'#").find("at column 6:"), std::string::npos);  // columns count characters
+  // Errors raised while evaluating are Hydra's own words: the note adds only where.
+  EXPECT_EQ(error_of("x=int(a)"),
+            "Error parsing override 'x=int(a)'\n"
+            "ValueError while evaluating 'int(a)': invalid literal for int() with base 10: 'a'\n"
+            "See https://hydra.cc/docs/1.2/advanced/override_grammar/basic for details\n"
+            "  in override 'x=int(a)' at column 3");
   EXPECT_NE(error_of("x=é").find("unexpected character 'é'"), std::string::npos);
   EXPECT_NE(error_of("x=${a.${b}}").find("nested interpolation"), std::string::npos);
   EXPECT_NE(error_of("x=${a").find("unterminated interpolation"), std::string::npos);
@@ -226,7 +233,6 @@ TEST(OverrideHostileInput, FailsCleanly) {
   expect_rejected(std::string("\0=1", 3));
   expect_rejected("x=\x01\x7f\xff");
   expect_rejected("\xff=1");
-  expect_rejected("x=" + std::string(400, '9'));
   expect_rejected("x=int(1e300)");
   expect_rejected("x=int(inf)");
   expect_rejected(std::string(100000, '$') + "{");
