@@ -27,9 +27,24 @@ measure() {
   (cd "$work" && OMP_NUM_THREADS=$THREADS "$BIN" hydra.run.dir="$name" train.output_dir="$name-out" \
     train.max_steps="$STEPS" train.logging_steps=5 train.eval_steps=0 train.save_steps=1000000 \
     dev_split=null "$@" >/dev/null 2>"$work/$name.err") || { cat "$work/$name.err" >&2; exit 1; }
+  rates "$work/$name/logs/metrics.jsonl"
+}
+rates() {
   awk 'match($0, /"sys\/tokens_per_s":[0-9.e+-]+/) { n++; if (n > 1) { s += substr($0, RSTART + 19, RLENGTH - 19); k++ } }
        match($0, /"sys\/mem_peak_gib":[0-9.e+-]+/) { rss = substr($0, RSTART + 19, RLENGTH - 19) }
-       END { printf "%.0f %.2f\n", (k ? s / k : 0), rss }' "$work/$name/logs/metrics.jsonl"
+       END { printf "%.0f %.2f\n", (k ? s / k : 0), rss }' "$1"
+}
+# The step-confidence recipe (configs/step_confidence/demo.yaml: a 2-layer
+# 64-wide Qwen3 with Qwen3's vocabulary and the confidence head), batch 8,
+# on its demo data; its logs go to sc/<name>/logs.
+measure_sc() {
+  local name=$1
+  shift
+  (cd "$work" && OMP_NUM_THREADS=$THREADS "$BIN" -cp "$ROOT/configs/step_confidence" -cn demo hydra.run.dir="$name" \
+    output_dir=sc experiment_name="$name" training.max_steps="$STEPS" training.logging_steps=5 \
+    training.eval_steps=1000000 training.save_steps=1000000 "$@" >/dev/null 2>"$work/$name.err") ||
+    { cat "$work/$name.err" >&2; exit 1; }
+  rates "$work/sc/$name/logs/metrics.jsonl"
 }
 
 echo "bench-train: tiny llama (configs/model/tiny.yaml), batch 8, $STEPS steps, $THREADS threads, CPU"
@@ -41,3 +56,9 @@ printf "%-22s %10s %8s GiB   %sx tokens/s, %sx RSS\n" "full fine-tuning" "$full_
   "$(ratio "$full_toks" "$BASELINE_FULL_TOKS")" "$(ratio "$full_rss" "$BASELINE_FULL_RSS")"
 printf "%-22s %10s %8s GiB   %sx tokens/s, %sx RSS\n" "LoRA r8 (q,k,v)" "$lora_toks" "$lora_rss" \
   "$(ratio "$lora_toks" "$BASELINE_LORA_TOKS")" "$(ratio "$lora_rss" "$BASELINE_LORA_RSS")"
+
+"$(dirname "$BIN")/ragforge" demo-data --kind step-confidence --rows 200 --out "$work/data/step-confidence" 2>/dev/null
+read -r sc_full_toks sc_full_rss < <(measure_sc sc-full)
+read -r sc_lora_toks sc_lora_rss < <(measure_sc sc-lora lora.use_lora=true)
+printf "%-22s %10s %8s GiB   (step_confidence, tiny Qwen3)\n" "step-conf. full" "$sc_full_toks" "$sc_full_rss"
+printf "%-22s %10s %8s GiB   (step_confidence, tiny Qwen3)\n" "step-conf. LoRA r16" "$sc_lora_toks" "$sc_lora_rss"

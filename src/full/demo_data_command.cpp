@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "data/wordnet_demo.h"
 #include "data/wordnet_ranking_demo.h"
+#include "data/step_confidence_demo.h"
 
 namespace ragforge::full {
 namespace {
@@ -37,9 +38,18 @@ int run_ranking_demo(const DemoDataOptions& opts) {
   return 0;
 }
 
+int run_step_confidence_demo(const DemoDataOptions& opts) {
+  const auto counts =
+      data::write_step_confidence_demo(opts.out, data::read_wordnet_noun_graph(opts.wordnet), opts.rows, opts.seed);
+  std::cerr << "ragforge demo-data: wrote " << counts.rows << " examples (" << counts.steps
+            << " labelled steps) in the PRM800K, REVEAL and eQASC formats under " << opts.out << "\n";
+  return 0;
+}
+
 int run_demo_data(const DemoDataOptions& opts) {
   try {
     if (opts.kind == "ranking") return run_ranking_demo(opts);
+    if (opts.kind == "step-confidence") return run_step_confidence_demo(opts);
     if (!opts.qrels.empty()) throw Error("--qrels is for --kind ranking only");
     const auto entries = data::read_wordnet_nouns(opts.wordnet);
     std::string text;
@@ -70,9 +80,11 @@ const CommandRegistration reg(
       cmd.add_option("--kind", opts->kind,
                      "rag: questions with five definitions as context (the training demo); corpus: one passage "
                      "per word for `ragforge index`; questions: questions with no context, for retrieval; "
-                     "ranking: BlockRank rows, a keyword query and --docs dictionary entries, one the answer")
+                     "ranking: BlockRank rows, a keyword query and --docs dictionary entries, one the answer; "
+                     "step-confidence: step-labelled arithmetic and WordNet chains in the PRM800K, REVEAL and "
+                     "eQASC formats, --rows per dataset (test: rows/5), --out a folder")
           ->capture_default_str()
-          ->check(CLI::IsMember({"rag", "corpus", "questions", "ranking"}));
+          ->check(CLI::IsMember({"rag", "corpus", "questions", "ranking", "step-confidence"}));
       cmd.add_option("--split", opts->split,
                      "questions, ranking: train or test words (disjoint, fixed by a hash of the word)")
           ->capture_default_str()

@@ -5,6 +5,7 @@
 #include "config/instantiate.h"
 #include "core/error.h"
 #include "settings/rag_fit_config.h"
+#include "settings/step_confidence_settings.h"
 
 namespace ragforge::settings {
 namespace {
@@ -16,6 +17,10 @@ void register_recipe_targets() {
   config::register_target(kBlockRankTarget, [](const config::TargetCall& call) -> std::any {
     parse_blockrank_train_config(call.config());
     return RecipeChoice{kBlockRankTarget, "blockrank-train"};
+  });
+  config::register_target(kStepConfidenceTarget, [](const config::TargetCall& call) -> std::any {
+    parse_step_confidence_config(call.config());
+    return RecipeChoice{kStepConfidenceTarget, "step-confidence-train"};
   });
 }
 

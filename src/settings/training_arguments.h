@@ -45,6 +45,7 @@ struct TrainingArguments {
   std::string save_strategy = "steps";     // steps|epoch|no
   int64_t save_steps = 500;
   int64_t save_total_limit = -1;           // -1: keep every checkpoint
+  std::string checkpoint_prefix = "checkpoint-";  // a checkpoint is <prefix><step> (step_confidence: checkpoint_step_)
 
   int64_t seed = 42;
   bool bf16 = false, fp16 = false;

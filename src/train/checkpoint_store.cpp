@@ -35,7 +35,8 @@ void fsync_tree(const std::string& dir) {
   fsync_path(dir);
 }
 
-CheckpointStore::CheckpointStore(std::string output_dir) : dir_(std::move(output_dir)) {
+CheckpointStore::CheckpointStore(std::string output_dir, std::string prefix)
+    : dir_(std::move(output_dir)), prefix_(std::move(prefix)) {
   fs::create_directories(dir_);
 }
 
@@ -78,8 +79,7 @@ bool CheckpointStore::is_complete(const std::string& checkpoint_dir) {
   return fs::is_regular_file(fs::path(checkpoint_dir) / kTrainerStateFile);
 }
 
-std::optional<int64_t> CheckpointStore::step_of(const std::string& name) {
-  const std::string prefix = "checkpoint-";
+std::optional<int64_t> CheckpointStore::step_of(const std::string& name, const std::string& prefix) {
   if (name.rfind(prefix, 0) != 0 || name.size() == prefix.size()) return std::nullopt;
   std::string digits = name.substr(prefix.size());
   if (digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 18) return std::nullopt;
@@ -91,7 +91,7 @@ std::vector<std::string> CheckpointStore::complete_checkpoints() const {
   for (const auto& entry : fs::directory_iterator(dir_)) {
     if (!entry.is_directory()) continue;
     std::string name = entry.path().filename().string();
-    auto step = step_of(name);
+    auto step = step_of(name, prefix_);
     if (step && is_complete(entry.path().string())) found.emplace_back(*step, name);
   }
   std::sort(found.begin(), found.end());

@@ -21,7 +21,8 @@ constexpr const char* kTrainerStateFile = "trainer_state/state.json";
 
 class CheckpointStore {
  public:
-  explicit CheckpointStore(std::string output_dir);
+  // Checkpoints are named <prefix><step>.
+  explicit CheckpointStore(std::string output_dir, std::string prefix = "checkpoint-");
   const std::string& output_dir() const { return dir_; }
 
   // Deletes `.tmp-*` directories and `latest.tmp` left by an interrupted write.
@@ -38,7 +39,8 @@ class CheckpointStore {
   // The newest complete checkpoint's path, if any.
   std::optional<std::string> newest_complete() const;
   static bool is_complete(const std::string& checkpoint_dir);
-  static std::optional<int64_t> step_of(const std::string& name);  // "checkpoint-20" -> 20
+  static std::optional<int64_t> step_of(const std::string& name,  // "checkpoint-20" -> 20
+                                        const std::string& prefix = "checkpoint-");
 
   // best.json: {"checkpoint", "step", "metric", "value"}, written atomically.
   void write_best(const std::string& name, int64_t step, const std::string& metric, double value) const;
@@ -52,6 +54,7 @@ class CheckpointStore {
 
  private:
   std::string dir_;
+  std::string prefix_;
 };
 
 // fsync of a file or directory; an error names the path.

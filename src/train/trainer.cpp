@@ -99,7 +99,7 @@ struct Window {
 class Loop {
  public:
   Loop(Recipe& recipe, const settings::TrainingArguments& args, TrainerContext& ctx, const SignalGuard& signals)
-      : recipe_(recipe), args_(args), ctx_(ctx), signals_(signals), store_(args.output_dir) {}
+      : recipe_(recipe), args_(args), ctx_(ctx), signals_(signals), store_(args.output_dir, args.checkpoint_prefix) {}
 
   TrainResult run() {
     setup();
@@ -495,7 +495,7 @@ class Loop {
   // state are gathered to rank 0, which alone writes and publishes; a barrier
   // then holds the others until the checkpoint is complete.
   void save_checkpoint() {
-    const std::string name = "checkpoint-" + std::to_string(state_.global_step);
+    const std::string name = args_.checkpoint_prefix + std::to_string(state_.global_step);
     state_.loss_scaler = scaler_.state_dict();
     state_.sinks = nlohmann::json::array();
     for (const metrics::Sink* s : extra_sinks_) state_.sinks.push_back(s->checkpoint_state());
@@ -571,7 +571,7 @@ class Loop {
     std::string what = "nothing new to save";
     if (state_.global_step > start_step_ && last_saved_step_ != state_.global_step) save_checkpoint();
     if (last_saved_step_ == state_.global_step)
-      what = "checkpoint-" + std::to_string(state_.global_step) + " is saved; resume with train.resume_from_checkpoint=latest";
+      what = args_.checkpoint_prefix + std::to_string(state_.global_step) + " is saved; resume with train.resume_from_checkpoint=latest";
     progress_->close();
     message("train: " + why + " at step " + std::to_string(state_.global_step) + "; " + what, true);
     sinks_.finish(exit_code, true);
