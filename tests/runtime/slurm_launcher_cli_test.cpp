@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "support/run_files.h"
 #include "support/scratch_dir.h"
 #include "support/subprocess.h"
 
@@ -23,15 +24,6 @@ using nlohmann::json;
 
 std::string train_bin() { return (fs::path(ragforge_bin()).parent_path() / "train").string(); }
 std::string cluster_script() { return source_dir() + "/tests/slurm/start-local-slurm.sh"; }
-
-std::vector<json> read_jsonl(const std::string& path) {
-  std::vector<json> out;
-  std::ifstream f(path);
-  std::string line;
-  while (std::getline(f, line))
-    if (!line.empty()) out.push_back(json::parse(line));
-  return out;
-}
 
 // The cluster for one test; stopped (jobs cancelled, daemons killed) when
 // the test ends, however it ends. The script's watchdog stops it after
@@ -108,7 +100,7 @@ TEST(SlurmLauncher, TwoJobArrayRunsOnARealSlurmAndMatchesBasic) {
   auto basic = train_sweep(dir, slurm.conf(), {"hydra.sweep.dir=basic"});
   ASSERT_EQ(basic.exit_code, 0) << basic.err;
 
-  const auto rows = read_jsonl(dir / "sweep/sweep_results.jsonl"), expected = read_jsonl(dir / "basic/sweep_results.jsonl");
+  const auto rows = jsonl_lines_with(dir / "sweep/sweep_results.jsonl"), expected = jsonl_lines_with(dir / "basic/sweep_results.jsonl");
   ASSERT_EQ(rows.size(), 2u) << dir.read("sweep/sweep_results.jsonl");
   ASSERT_EQ(expected.size(), 2u);
   for (size_t i = 0; i < 2; ++i) {
@@ -151,7 +143,7 @@ TEST(SlurmLauncher, ATaskThatDiesBeforeReportingIsAFailedRowWithSlurmsState) {
                         "hydra.launcher.setup=['echo error: setup failed >&2','exit 3']"});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_NE(r.err.find("2 of 2 jobs failed: #0, #1"), std::string::npos) << r.err;
-  const auto rows = read_jsonl(dir / "sweep/sweep_results.jsonl");
+  const auto rows = jsonl_lines_with(dir / "sweep/sweep_results.jsonl");
   ASSERT_EQ(rows.size(), 2u);
   for (const json& row : rows) {
     EXPECT_EQ(row["status"], "FAILED");

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "support/run_files.h"
 #include "support/scratch_dir.h"
 #include "support/subprocess.h"
 
@@ -36,15 +37,6 @@ void write_rows(const ScratchDir& dir, const std::string& name, int first, int n
     if (i >= first) out << line << "\n";
 }
 
-std::vector<json> read_jsonl(const std::string& path) {
-  std::vector<json> out;
-  std::ifstream f(path);
-  std::string line;
-  while (std::getline(f, line))
-    if (!line.empty()) out.push_back(json::parse(line));
-  return out;
-}
-
 // The last value of `key` a job logged, and its best (lowest) value and step.
 struct Logged {
   double last = 0, best = 1e300;
@@ -53,7 +45,7 @@ struct Logged {
 };
 Logged logged(const std::string& job_dir, const std::string& key) {
   Logged l;
-  for (const json& row : read_jsonl(job_dir + "/logs/metrics.jsonl"))
+  for (const json& row : jsonl_lines_with(job_dir + "/logs/metrics.jsonl"))
     if (row.contains(key) && row[key].is_number()) {
       const double v = row[key].get<double>();
       l.last = v;
@@ -103,7 +95,7 @@ TEST(SweepResults, FourJobsOneFailingGiveARowEachAndTheSweepGoesOn) {
   EXPECT_EQ(r.exit_code, 1) << "a failed job makes the sweep fail, at the end\n" << r.err;
   EXPECT_NE(r.err.find("1 of 4 jobs failed: #2"), std::string::npos) << r.err;
 
-  const auto rows = read_jsonl(dir / "sweep/sweep_results.jsonl");
+  const auto rows = jsonl_lines_with(dir / "sweep/sweep_results.jsonl");
   ASSERT_EQ(rows.size(), 4u) << dir.read("sweep/sweep_results.jsonl");
   const char* data[] = {"a.jsonl", "b.jsonl", "bad.jsonl", "c.jsonl"};
   for (int i = 0; i < 4; ++i) {
@@ -164,7 +156,7 @@ TEST(SweepResults, RowsAreSortedByTheChosenMetric) {
   std::sort(by_loss.begin(), by_loss.end());
   ASSERT_LT(by_loss[0].first, by_loss[1].first);
   ASSERT_LT(by_loss[1].first, by_loss[2].first) << "three learning rates, three different losses";
-  const auto rows = read_jsonl(dir / "by-loss/sweep_results.jsonl");
+  const auto rows = jsonl_lines_with(dir / "by-loss/sweep_results.jsonl");
   ASSERT_EQ(rows.size(), 3u);
   for (int rank = 0; rank < 3; ++rank)
     EXPECT_EQ(rows[static_cast<size_t>(by_loss[static_cast<size_t>(rank)].second)]["rank"], rank + 1) << rank;
@@ -183,7 +175,7 @@ TEST(SweepResults, RowsAreSortedByTheChosenMetric) {
   auto lr = sweep(dir, {"hydra.sweep.dir=by-lr", "hydra.sweep.sort_by=train/lr", "data_file=data.jsonl",
                         "train.learning_rate=1e-3,8e-3,3e-3"});
   ASSERT_EQ(lr.exit_code, 0) << lr.err;
-  const auto lr_rows = read_jsonl(dir / "by-lr/sweep_results.jsonl");
+  const auto lr_rows = jsonl_lines_with(dir / "by-lr/sweep_results.jsonl");
   ASSERT_EQ(lr_rows.size(), 3u);
   EXPECT_EQ(lr_rows[1]["rank"], 1);
   EXPECT_EQ(lr_rows[2]["rank"], 2);
@@ -205,7 +197,7 @@ TEST(SweepResults, LocalParallelRunsJobsConcurrentlyWithBasicsResults) {
   EXPECT_EQ(parallel.exit_code, 1) << parallel.err;
   EXPECT_NE(parallel.out.find("LocalParallel(n_jobs=2) is launching 4 jobs"), std::string::npos) << parallel.out;
 
-  const auto b = read_jsonl(dir / "basic/sweep_results.jsonl"), p = read_jsonl(dir / "parallel/sweep_results.jsonl");
+  const auto b = jsonl_lines_with(dir / "basic/sweep_results.jsonl"), p = jsonl_lines_with(dir / "parallel/sweep_results.jsonl");
   ASSERT_EQ(b.size(), 4u);
   ASSERT_EQ(p.size(), 4u);
   for (size_t i = 0; i < 4; ++i) {
