@@ -107,7 +107,12 @@ std::optional<std::string> CheckpointStore::newest_complete() const {
 }
 
 void CheckpointStore::write_best(const std::string& name, int64_t step, const std::string& metric, double value) const {
-  nlohmann::ordered_json best;
+  // Keys a recipe adds (step_confidence's val_loss and path) survive the loop's update.
+  nlohmann::ordered_json best = nlohmann::ordered_json::object();
+  if (std::ifstream in(fs::path(dir_) / "best.json"); in) {
+    auto old = nlohmann::ordered_json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (old.is_object()) best = std::move(old);
+  }
   best["checkpoint"] = name;
   best["step"] = step;
   best["metric"] = metric;

@@ -42,7 +42,8 @@ class CheckpointStore {
   static std::optional<int64_t> step_of(const std::string& name,  // "checkpoint-20" -> 20
                                         const std::string& prefix = "checkpoint-");
 
-  // best.json: {"checkpoint", "step", "metric", "value"}, written atomically.
+  // best.json: {"checkpoint", "step", "metric", "value"}, written atomically;
+  // other keys already in the file are kept.
   void write_best(const std::string& name, int64_t step, const std::string& metric, double value) const;
   std::optional<std::string> best_name() const;
   std::optional<std::string> latest_name() const;

@@ -316,6 +316,19 @@ TEST(CheckpointStore, PruneNeverDeletesLatestOrBest) {
   EXPECT_EQ(store.complete_checkpoints(), (std::vector<std::string>{"checkpoint-1", "checkpoint-3", "checkpoint-4"}));
 }
 
+TEST(CheckpointStore, WriteBestKeepsTheKeysARecipeAdded) {
+  testing::TempDir tmp;
+  train::CheckpointStore store(tmp.path(), "checkpoint_step_");
+  ragforge::write_file_atomic(tmp.path() + "/best.json", R"({"step": 8, "val_loss": 0.125, "path": "x/best"})");
+  store.write_best("checkpoint_step_8", 8, "val/loss", 0.125);
+  auto best = nlohmann::json::parse(std::ifstream(tmp.path() + "/best.json"));
+  EXPECT_EQ(best["checkpoint"], "checkpoint_step_8");
+  EXPECT_EQ(best["step"], 8);
+  EXPECT_EQ(best["value"], 0.125);
+  EXPECT_EQ(best["val_loss"], 0.125);  // the recipe wrote its keys at the same step
+  EXPECT_EQ(best["path"], "x/best");
+}
+
 // ---- (6) non-finite guards ----------------------------------------------------------
 
 TEST(TrainerNonfinite, SkipsAndCountsIsolatedNaNs) {
