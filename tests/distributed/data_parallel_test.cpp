@@ -124,6 +124,12 @@ TEST(DataParallel, ZeroStagesOneAndTwoMatchStageZeroAndShareTheCheckpointFormat)
   }
 }
 
+// The final weights of two runs' output dirs agree within 1e-6.
+void expect_same_final_weights(const std::string& a_out, const std::string& b_out) {
+  auto a = read_weights(a_out + "/final/model.safetensors"), b = read_weights(b_out + "/final/model.safetensors");
+  for (const auto& [name, t] : a) EXPECT_LE((t - b.at(name)).abs().max().item<double>(), 1e-6) << name;
+}
+
 TEST(DataParallel, AZeroTwoCheckpointResumesAtWorldSizeOne) {
   ScratchDir dir;
   ToyJob two = job_in(dir, "two");
@@ -148,8 +154,7 @@ TEST(DataParallel, AZeroTwoCheckpointResumesAtWorldSizeOne) {
     EXPECT_NEAR(resumed[i]["train/grad_norm"].get<double>(), straight[i + 2]["train/grad_norm"].get<double>(), 1e-6);
     EXPECT_EQ(resumed[i]["train/tokens"], straight[i + 2]["train/tokens"]) << "same sample position";
   }
-  auto a = read_weights(one.out + "/final/model.safetensors"), b = read_weights(two.out + "/final/model.safetensors");
-  for (const auto& [name, t] : a) EXPECT_LE((t - b.at(name)).abs().max().item<double>(), 1e-6) << name;
+  expect_same_final_weights(one.out, two.out);
 }
 
 TEST(DataParallel, AWorldSizeOneCheckpointResumesOnTwoRanksWithZeroTwo) {
@@ -172,8 +177,7 @@ TEST(DataParallel, AWorldSizeOneCheckpointResumesOnTwoRanksWithZeroTwo) {
     EXPECT_EQ(resumed[i]["step"], straight[i + 2]["step"]);
     EXPECT_NEAR(resumed[i]["train/loss"].get<double>(), straight[i + 2]["train/loss"].get<double>(), 1e-6);
   }
-  auto a = read_weights(one.out + "/final/model.safetensors"), b = read_weights(two.out + "/final/model.safetensors");
-  for (const auto& [name, t] : a) EXPECT_LE((t - b.at(name)).abs().max().item<double>(), 1e-6) << name;
+  expect_same_final_weights(one.out, two.out);
 }
 
 TEST(DataParallel, ResumeAtTheSameWorldSizeIsBitExact) {

@@ -66,22 +66,13 @@ ProcessResult train_sweep(const ScratchDir& dir, const std::string& slurm_conf, 
   return run_process(argv, o);
 }
 
-void write_data(const ScratchDir& dir) {
-  const std::string demo = (fs::path(ragforge_bin()).parent_path() / "../share/ragforge/demo/wordnet-rag.jsonl").string();
-  std::ifstream in(demo);
-  ASSERT_TRUE(in.good()) << demo;
-  std::ofstream out(dir / "data.jsonl");
-  std::string line;
-  for (int i = 0; i < 16 && std::getline(in, line); ++i) out << line << "\n";
-}
-
 TEST(SlurmLauncher, TwoJobArrayRunsOnARealSlurmAndMatchesBasic) {
   ScratchDir cluster_dir;
   LocalSlurm slurm(cluster_dir.path());
   if (!slurm.started()) GTEST_SKIP() << "no local Slurm cluster: " << slurm.why_not();
 
   ScratchDir dir;
-  write_data(dir);
+  first_demo_rows(dir, 16);
   auto r = train_sweep(dir, slurm.conf(),
                        {"hydra/launcher=slurm", "hydra.launcher.cpus_per_task=1", "hydra.launcher.timeout_min=5",
                         "hydra.launcher.poll_interval_s=0.5", "hydra.sweep.dir=sweep"});
@@ -137,7 +128,7 @@ TEST(SlurmLauncher, ATaskThatDiesBeforeReportingIsAFailedRowWithSlurmsState) {
   if (!slurm.started()) GTEST_SKIP() << "no local Slurm cluster: " << slurm.why_not();
 
   ScratchDir dir;
-  write_data(dir);
+  first_demo_rows(dir, 16);
   auto r = train_sweep(dir, slurm.conf(),
                        {"hydra/launcher=slurm", "hydra.launcher.poll_interval_s=0.5", "hydra.sweep.dir=sweep",
                         "hydra.launcher.setup=['echo error: setup failed >&2','exit 3']"});
