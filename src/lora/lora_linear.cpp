@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "lora/graph_only_linear.h"
 
 namespace ragforge::lora {
 
@@ -19,9 +20,13 @@ LoRALinearImpl::LoRALinearImpl(int64_t in_features, int64_t out_features, bool b
   modules_to_save = register_module("modules_to_save", std::make_shared<torch::nn::Module>());
 }
 
-torch::Tensor LoRALinearImpl::forward(const torch::Tensor& x) {
+torch::Tensor LoRALinearImpl::forward(const torch::Tensor& x) { return forward_with(x, true); }
+
+torch::Tensor LoRALinearImpl::forward_graph_only(const torch::Tensor& x) { return forward_with(x, false); }
+
+torch::Tensor LoRALinearImpl::forward_with(const torch::Tensor& x, bool base_values) {
   if (!active_.empty() && copies_.count(active_)) return full_copy(active_)->forward(x);
-  torch::Tensor y = base->forward(x);
+  torch::Tensor y = base_values ? base->forward(x) : graph_only_linear(x, base->weight, base->bias);
   if (active_.empty() || !options_.count(active_)) return y;
   const LoRALinearOptions& o = options_.at(active_);
   auto A = adapter_A(active_), B = adapter_B(active_);

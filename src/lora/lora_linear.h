@@ -41,6 +41,10 @@ class LoRALinearImpl : public torch::nn::Module {
 
   // x: [..., in] -> [..., out]
   torch::Tensor forward(const torch::Tensor& x);
+  // forward's autograd graph, but the base layer's GEMM is skipped and its
+  // share of the values is 0: for a checkpoint's replay, where nothing reads
+  // this layer's output (graph_only_linear.h).
+  torch::Tensor forward_graph_only(const torch::Tensor& x);
 
   // Adds adapter `name` (in/out features must match the base layer).
   void add_adapter(const std::string& name, const LoRALinearOptions& options);
@@ -77,6 +81,8 @@ class LoRALinearImpl : public torch::nn::Module {
   std::shared_ptr<torch::nn::Module> modules_to_save;  // full copies, named by adapter
 
  private:
+  torch::Tensor forward_with(const torch::Tensor& x, bool base_values);
+
   int64_t in_, out_;
   std::map<std::string, LoRALinearOptions> options_;
   std::set<std::string> copies_;

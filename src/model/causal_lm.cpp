@@ -180,14 +180,15 @@ ForwardOutput CausalLMImpl::run(torch::Tensor h, const ForwardOptions& o) {
         auto outs = checkpoint_outputs(
             [layer, in](const torch::Tensor& x) {
               torch::Tensor scores;
-              auto y = layer->forward(x, in, &scores);
+              auto y = layer->forward(x, in, &scores, !replaying_checkpoint());
               return std::vector<torch::Tensor>{y, scores};
             },
             h, params);
         h = outs[0];
         out.readout_scores = outs[1];
       } else {
-        h = checkpoint([layer, in](const torch::Tensor& x) { return layer->forward(x, in); }, h, params);
+        h = checkpoint([layer, in](const torch::Tensor& x) { return layer->forward(x, in, nullptr, !replaying_checkpoint()); },
+                       h, params);
       }
     } else {
       h = layer->forward(h, in, readout ? &out.readout_scores : nullptr);

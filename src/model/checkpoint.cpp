@@ -1,5 +1,8 @@
 #include "model/checkpoint.h"
 
+#include <deque>
+#include <utility>
+
 #include "compat/torch_compat.h"  // generator_state
 
 namespace ragforge::model {
@@ -13,6 +16,30 @@ struct Recompute : torch::CustomClassHolder {
   torch::Device device{torch::kCPU};
   torch::Tensor cpu_state, device_state;  // RNG states at the original forward
   bool input_requires_grad = false;
+  std::deque<std::vector<torch::Tensor>> kept;  // checkpoint_keep() of the first run, in order
+};
+
+thread_local CheckpointPhase t_phase = CheckpointPhase::kNone;
+thread_local Recompute* t_block = nullptr;
+
+// Runs the block's function in one phase; an exception or a nested block
+// puts the outer phase back.
+class PhaseScope {
+ public:
+  PhaseScope(CheckpointPhase phase, Recompute* block) : phase_(t_phase), block_(t_block) {
+    t_phase = phase;
+    t_block = block;
+  }
+  ~PhaseScope() {
+    t_phase = phase_;
+    t_block = block_;
+  }
+  PhaseScope(const PhaseScope&) = delete;
+  PhaseScope& operator=(const PhaseScope&) = delete;
+
+ private:
+  CheckpointPhase phase_;
+  Recompute* block_;
 };
 
 struct CheckpointFunction : torch::autograd::Function<CheckpointFunction> {
@@ -26,6 +53,7 @@ struct CheckpointFunction : torch::autograd::Function<CheckpointFunction> {
     saved.insert(saved.end(), params.begin(), params.end());
     ctx->save_for_backward(saved);
     ctx->saved_data["recompute"] = c10::IValue::make_capsule(rc);
+    PhaseScope recording(CheckpointPhase::kRecording, rc.get());
     return rc->fn(input);  // grad mode is off here
   }
 
@@ -43,7 +71,9 @@ struct CheckpointFunction : torch::autograd::Function<CheckpointFunction> {
     variable_list out;
     {
       torch::AutoGradMode enable(true);
+      PhaseScope replaying(CheckpointPhase::kReplaying, rc.get());
       out = rc->fn(x);
+      rc->kept.clear();  // whatever the replay did not take
     }
     compat::set_generator_state(torch::kCPU, cpu_now);
     if (rc->device_state.defined()) compat::set_generator_state(rc->device, device_now);
@@ -75,6 +105,19 @@ struct CheckpointFunction : torch::autograd::Function<CheckpointFunction> {
 };
 
 }  // namespace
+
+CheckpointPhase checkpoint_phase() { return t_phase; }
+
+void checkpoint_keep(std::vector<torch::Tensor> tensors) {
+  if (t_phase == CheckpointPhase::kRecording) t_block->kept.push_back(std::move(tensors));
+}
+
+std::vector<torch::Tensor> checkpoint_take() {
+  if (t_phase != CheckpointPhase::kReplaying || t_block->kept.empty()) return {};
+  auto next = std::move(t_block->kept.front());
+  t_block->kept.pop_front();
+  return next;
+}
 
 std::vector<torch::Tensor> checkpoint_outputs(CheckpointOutputsFn fn, const torch::Tensor& input,
                                               const std::vector<torch::Tensor>& params) {

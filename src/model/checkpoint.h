@@ -24,4 +24,18 @@ torch::Tensor checkpoint(CheckpointFn fn, const torch::Tensor& input, const std:
 std::vector<torch::Tensor> checkpoint_outputs(CheckpointOutputsFn fn, const torch::Tensor& input,
                                               const std::vector<torch::Tensor>& params);
 
+// What a checkpointed block's ops may skip in the recompute. While the block
+// first runs (kRecording, grad off) an op may keep results that are small
+// next to what it would recompute (attention keeps its output and row
+// logsumexp); while backward reruns the block (kReplaying) the same op,
+// reached in the same order, takes them back. An op whose output nothing in
+// the block reads during the replay (the layer's last projection: backward
+// needs its input, not its output) may build only its autograd graph. The
+// phase is per thread and only set inside checkpoint()'s own calls.
+enum class CheckpointPhase { kNone, kRecording, kReplaying };
+CheckpointPhase checkpoint_phase();
+void checkpoint_keep(std::vector<torch::Tensor> tensors);  // kRecording only; otherwise ignored
+std::vector<torch::Tensor> checkpoint_take();              // kReplaying: the next kept entry, or {} when none is left
+inline bool replaying_checkpoint() { return checkpoint_phase() == CheckpointPhase::kReplaying; }
+
 }  // namespace ragforge::model

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "model/blas_threads.h"
+#include "model/checkpoint.h"
 
 namespace ragforge::model {
 namespace {
@@ -87,12 +88,32 @@ void for_each_head(const Geometry& g, const Fn& fn) {
 struct FlashAttention : torch::autograd::Function<FlashAttention> {
   // hidden[b]: bool [B|1, 1, n, k] for block b (true: masked), or an empty
   // tensor where all keys are visible; ranges: (k0, m0, k1) per block (KeyRange).
+  // known: {out, lse} of this call's first run, when a checkpoint's replay
+  // has them (model/checkpoint.h): backward needs them, not a second forward.
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& q, const torch::Tensor& k,
                                const torch::Tensor& v, std::vector<torch::Tensor> hidden,
-                               std::vector<int64_t> ranges, double scale) {
+                               std::vector<int64_t> ranges, double scale, std::vector<torch::Tensor> known) {
     const Geometry g(q, k);
-    auto out = torch::empty({g.B, g.H, g.T, g.D}, q.options());
-    auto lse = torch::empty({g.heads(), g.G, g.T}, q.options());  // row logsumexp
+    torch::Tensor out, lse;
+    if (known.size() == 2 && known[0].sizes() == q.sizes() && known[1].size(-1) == g.T) {
+      out = known[0];
+      lse = known[1];
+    } else {
+      out = torch::empty({g.B, g.H, g.T, g.D}, q.options());
+      lse = torch::empty({g.heads(), g.G, g.T}, q.options());  // row logsumexp
+      run_forward(q, k, v, hidden, ranges, scale, g, out, lse);
+      checkpoint_keep({out, lse});
+    }
+    ctx->save_for_backward({q, k, v, out, lse});
+    ctx->saved_data["hidden"] = hidden;
+    ctx->saved_data["ranges"] = ranges;
+    ctx->saved_data["scale"] = scale;
+    return out;
+  }
+
+  static void run_forward(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                          const std::vector<torch::Tensor>& hidden, const std::vector<int64_t>& ranges, double scale,
+                          const Geometry& g, const torch::Tensor& out, const torch::Tensor& lse) {
     for_each_head(g, [&](int64_t h) {
       const Head hd = head(q, k, v, g, h);
       auto out_h = out.view({g.heads(), g.G, g.T, g.D}).select(0, h);
@@ -108,11 +129,6 @@ struct FlashAttention : torch::autograd::Function<FlashAttention> {
         lse.select(0, h).narrow(1, g.q0(b), n).copy_((mx + sum.log()).view({g.G, n}));
       }
     });
-    ctx->save_for_backward({q, k, v, out, lse});
-    ctx->saved_data["hidden"] = hidden;
-    ctx->saved_data["ranges"] = ranges;
-    ctx->saved_data["scale"] = scale;
-    return out;
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grad_out) {
@@ -145,7 +161,7 @@ struct FlashAttention : torch::autograd::Function<FlashAttention> {
         dk_h.narrow(0, r.k0, r.keys()).addmm_(ds.t(), qb, 1, scale);
       }
     });
-    return {dq, dk, dv, torch::Tensor(), torch::Tensor(), torch::Tensor()};
+    return {dq, dk, dv, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }
 };
 
@@ -172,7 +188,8 @@ torch::Tensor flash_attention(const torch::Tensor& q, const torch::Tensor& k, co
       ranges.insert(ranges.end(), {k0, m0, k1});
     }
   }
-  return FlashAttention::apply(q.contiguous(), k.contiguous(), v.contiguous(), hidden, ranges, scale);
+  return FlashAttention::apply(q.contiguous(), k.contiguous(), v.contiguous(), hidden, ranges, scale,
+                               checkpoint_take());
 }
 
 }  // namespace ragforge::model

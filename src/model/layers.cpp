@@ -112,7 +112,7 @@ MLPImpl::MLPImpl(const ModelConfig& c) : intermediate(c.intermediate_size), fuse
   down_proj = register_module("down_proj", lora::LoRALinear(I, d, fused ? false : c.mlp_bias));
 }
 
-torch::Tensor MLPImpl::forward(const torch::Tensor& x, bool fast) {
+torch::Tensor MLPImpl::forward(const torch::Tensor& x, bool fast, bool output_read) {
   torch::Tensor gate, up;
   if (fused) {
     auto gu = gate_up_proj->forward(x);  // [B, T, 2I]: gate | up
@@ -124,7 +124,7 @@ torch::Tensor MLPImpl::forward(const torch::Tensor& x, bool fast) {
   }
   torch::Tensor act = fast ? fused_swiglu(gate, up) : torch::Tensor();
   if (!act.defined()) act = torch::silu(gate) * up;
-  return down_proj->forward(act);
+  return output_read ? down_proj->forward(act) : down_proj->forward_graph_only(act);
 }
 
 DecoderLayerImpl::DecoderLayerImpl(const ModelConfig& c) {
@@ -134,10 +134,11 @@ DecoderLayerImpl::DecoderLayerImpl(const ModelConfig& c) {
   post_attention_layernorm = register_module("post_attention_layernorm", RMSNorm(c.hidden_size, c.rms_norm_eps));
 }
 
-torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& h, const LayerInputs& in, torch::Tensor* readout) {
+torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& h, const LayerInputs& in, torch::Tensor* readout,
+                                        bool output_read) {
   const bool fast = in.backend == AttentionBackend::kFast;
   auto x = h + self_attn->forward(input_layernorm->forward(h, fast), in, readout);
-  return x + mlp->forward(post_attention_layernorm->forward(x, fast), fast);
+  return x + mlp->forward(post_attention_layernorm->forward(x, fast), fast, output_read);
 }
 
 torch::Tensor DecoderLayerImpl::readout_scores(const torch::Tensor& h, const LayerInputs& in) {

@@ -69,7 +69,8 @@ TORCH_MODULE(Attention);
 class MLPImpl : public torch::nn::Module {
  public:
   explicit MLPImpl(const ModelConfig& config);
-  torch::Tensor forward(const torch::Tensor& x, bool fast = true);  // down(silu(gate(x)) * up(x))
+  // down(silu(gate(x)) * up(x)); output_read false: only down's graph (LoRALinear::forward_graph_only)
+  torch::Tensor forward(const torch::Tensor& x, bool fast = true, bool output_read = true);
 
   int64_t intermediate;
   bool fused;
@@ -80,7 +81,10 @@ TORCH_MODULE(MLP);
 class DecoderLayerImpl : public torch::nn::Module {
  public:
   explicit DecoderLayerImpl(const ModelConfig& config);
-  torch::Tensor forward(const torch::Tensor& h, const LayerInputs& in, torch::Tensor* readout = nullptr);
+  // output_read false: the output's values are not needed, only its graph
+  // (a checkpoint's replay), so the last projection's GEMM is skipped.
+  torch::Tensor forward(const torch::Tensor& h, const LayerInputs& in, torch::Tensor* readout = nullptr,
+                        bool output_read = true);
   // The attention readout of this layer's input (input norm, then q·k scores only).
   torch::Tensor readout_scores(const torch::Tensor& h, const LayerInputs& in);
 
