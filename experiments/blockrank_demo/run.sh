@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# BlockRank on the tiny model (configs/blockrank/demo.yaml), with and without
+# BlockRank on the tiny model (configs/experiment/blockrank_demo.yaml), with and without
 # the auxiliary attention loss, each evaluated by attention readout and by
 # greedy decoding on WordNet ranking rows whose answers no model trained on.
 #   1. data:      train rows (10 entries, one answer) and test rows with qrels
@@ -27,8 +27,8 @@ step "1. data"
   --qrels data/ranking-test.qrels.tsv
 
 step "2. training"
-"$BIN/train" -cp "$ROOT/configs/blockrank" -cn demo training.output_dir=models/aux hydra.run.dir=runs/train-aux
-"$BIN/train" -cp "$ROOT/configs/blockrank" -cn demo training.use_aux_loss=false training.output_dir=models/lm \
+"$BIN/train" -cp "$ROOT/configs/experiment" -cn blockrank_demo hydra.run.dir=runs/train-aux
+"$BIN/train" -cp "$ROOT/configs/experiment" -cn blockrank_demo training.use_aux_loss=false training.output_dir=models/lm \
   hydra.run.dir=runs/train-lm
 
 step "3. evaluation"

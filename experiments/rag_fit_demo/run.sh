@@ -7,6 +7,7 @@
 #   2. index:       BM25 over the passages (Xapian)
 #   3. processing:  closed-book prompts, and RAG prompts with the top-3 retrieved passages
 #   4. training:    the base model (closed-book, from random init), then RAG-FT from it
+#                   (configs/experiment/rag_fit_demo.yaml)
 #   5. inference:   the three settings on the test questions (greedy)
 #   6. evaluation:  EM and F1; the table goes to experiments/rag_fit_demo/results.md
 # Usage: experiments/rag_fit_demo/run.sh   (WORK=<folder> to keep the work elsewhere)
@@ -40,7 +41,7 @@ step "3. processing"
 
 step "4. training"
 "$BIN/train" -cp "$CONFIGS" -cn training-base hydra.run.dir=runs/train-base
-"$BIN/train" -cp "$CONFIGS" -cn training-rag hydra.run.dir=runs/train-rag
+"$BIN/train" -cp "$ROOT/configs/experiment" -cn rag_fit_demo hydra.run.dir=runs/train-rag
 
 step "5. inference"
 infer() {  # name model data

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The step-confidence recipe on the tiny model (configs/step_confidence/demo.yaml):
+# The step-confidence recipe on the tiny model (configs/experiment/step_confidence_demo.yaml):
 # full fine-tuning and LoRA on the generated step-labelled data, each scored
 # on the test splits against the constant-mean predictor.
 #   1. data:      ragforge demo-data --kind step-confidence (arithmetic + WordNet chains)
@@ -23,9 +23,9 @@ step "1. data"
 "$BIN/ragforge" demo-data --kind step-confidence --rows "$ROWS" --out data/step-confidence
 
 step "2. training"
-"$BIN/train" -cp "$ROOT/configs/step_confidence" -cn demo experiment_name=demo_full training.max_steps="$STEPS" \
+"$BIN/train" -cp "$ROOT/configs/experiment" -cn step_confidence_demo training.max_steps="$STEPS" \
   hydra.run.dir=runs/full 2>&1 | grep -v '^\[eval\]' | tail -4
-"$BIN/train" -cp "$ROOT/configs/step_confidence" -cn demo experiment_name=demo_lora training.max_steps="$STEPS" \
+"$BIN/train" -cp "$ROOT/configs/experiment" -cn step_confidence_demo experiment_name=demo_lora training.max_steps="$STEPS" \
   lora.use_lora=true training.learning_rate=3e-3 hydra.run.dir=runs/lora 2>&1 | grep -v '^\[eval\]' | tail -4
 
 step "3. evaluation"

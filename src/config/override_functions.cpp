@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "config/override_internal.h"
+#include "config/py_bigint.h"
 
 namespace ragforge::config::override_detail {
 namespace {
@@ -289,34 +290,32 @@ ParsedValue cast(Cast to, const ParsedValue& v) {
 
 // ---- arithmetic on range bounds (Python int/float semantics)
 bool int_like(const ParsedValue& v) { return v.kind == Kind::Int || v.kind == Kind::Bool; }
-// Range arithmetic is 64-bit; a wider bound is refused rather than wrapped.
-int64_t as_int(const ParsedValue& v) {
-  if (!v.big_integer.empty())
-    throw override_detail::PyError("OverflowError", "int " + v.big_integer + " is too large for a range bound");
-  return v.kind == Kind::Bool ? (v.boolean ? 1 : 0) : v.integer;
+// Python's ints are unbounded: range bounds beyond 64 bits stay exact.
+PyBigInt as_big(const ParsedValue& v) {
+  if (v.kind == Kind::Bool) return PyBigInt::from_int(v.boolean ? 1 : 0);
+  return v.big_integer.empty() ? PyBigInt::from_int(v.integer) : PyBigInt::from_decimal(v.big_integer);
 }
-double as_double(const ParsedValue& v) { return int_like(v) ? static_cast<double>(as_int(v)) : v.floating; }
+// float(int): correctly rounded; OverflowError past the largest double.
+double as_double(const ParsedValue& v) {
+  if (!int_like(v)) return v.floating;
+  if (v.kind == Kind::Bool) return v.boolean ? 1.0 : 0.0;
+  if (v.big_integer.empty()) return static_cast<double>(v.integer);
+  double d = parse_c_double(v.big_integer);
+  if (std::isinf(d)) throw PyError("OverflowError", "int too large to convert to float");
+  return d;
+}
 
 ParsedValue sub(const ParsedValue& a, const ParsedValue& b) {
-  if (int_like(a) && int_like(b)) {
-    int64_t r = 0;
-    if (__builtin_sub_overflow(as_int(a), as_int(b), &r))
-      throw PyError("OverflowError", "range bound does not fit in 64 bits");
-    return ParsedValue::of_int(r);
-  }
+  if (int_like(a) && int_like(b)) return ParsedValue::of_int_decimal((as_big(a) - as_big(b)).decimal());
   return ParsedValue::of_float(as_double(a) - as_double(b));
 }
 
 ParsedValue neg(const ParsedValue& a) {
-  if (int_like(a)) {
-    if (as_int(a) == std::numeric_limits<int64_t>::min())
-      throw PyError("OverflowError", "range step does not fit in 64 bits");
-    return ParsedValue::of_int(-as_int(a));
-  }
+  if (int_like(a)) return ParsedValue::of_int_decimal((-as_big(a)).decimal());
   return ParsedValue::of_float(-a.floating);
 }
 
-bool positive(const ParsedValue& v) { return int_like(v) ? as_int(v) > 0 : v.floating > 0; }
+bool positive(const ParsedValue& v) { return int_like(v) ? as_big(v).sign() > 0 : v.floating > 0; }
 
 // _sort_sweep, with the fix of Hydra #3219: a range is flipped using its
 // actual last element, not its (exclusive) stop.

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "config/override.h"
+#include "config/override_antlr_check.h"
 #include "config/override_hydra_errors.h"
 
 namespace ragforge::config::override_detail {
@@ -243,9 +244,11 @@ std::string describe_char(std::string_view input, size_t offset) {
   return "'" + std::string(input.substr(offset, n)) + "'";
 }
 
-std::vector<Token> lex(std::string_view input) {
+namespace {
+// Appends the tokens to `out` as it goes, so that when it throws at a
+// character no rule matches, `out` holds every token before it.
+void lex_into(std::string_view input, std::vector<Token>& out) {
   Scanner sc(input);
-  std::vector<Token> out;
   const size_t n = input.size();
   size_t i = 0;
 
@@ -318,7 +321,17 @@ std::vector<Token> lex(std::string_view input) {
     i = best_end;
   }
   out.push_back(Token{Tok::Eof, n, n});
-  return out;
+}
+}  // namespace
+
+LexedInput lex_until_error(std::string_view input) {
+  LexedInput lexed;
+  try {
+    lex_into(input, lexed.tokens);
+  } catch (const OverrideParseError& e) {
+    lexed.error = e;
+  }
+  return lexed;
 }
 
 const char* token_name(Tok t) {

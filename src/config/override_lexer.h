@@ -48,9 +48,8 @@ struct Token {
   size_t end;
 };
 
-// Tokenizes the whole input; the last token is Eof. Throws
-// OverrideParseError at the first character no rule matches.
-std::vector<Token> lex(std::string_view input);
+// The tokenizer itself is lex_until_error() (override_antlr_check.h): the
+// tokens before the first character no rule matches, and that error.
 
 // A character for an error message: '#', '\t', '\x00', 'é'.
 std::string describe_char(std::string_view input, size_t offset);

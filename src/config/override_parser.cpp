@@ -24,6 +24,7 @@
 
 #include "config/override.h"
 #include "config/override_internal.h"
+#include "config/override_antlr_check.h"
 #include "config/override_lexer.h"
 #include "config/override_hydra_errors.h"
 #include "config/python_int.h"
@@ -88,7 +89,12 @@ bool in(Tok t, std::initializer_list<Tok> set) { return std::find(set.begin(), s
 
 class Parser {
  public:
-  Parser(std::string_view input, std::vector<Token> toks) : in_(input), toks_(std::move(toks)) {}
+  // Without Eof (the lexer stopped at an error), reading past the last
+  // token raises that error.
+  Parser(std::string_view input, const override_detail::LexedInput& lexed)
+      : in_(input), toks_(lexed.tokens), lex_error_(lexed.error) {
+    if (lex_error_) toks_.push_back(Token{Tok::Eof, lex_error_->byte_offset(), lex_error_->byte_offset()});
+  }
 
   Override parse() {
     Override o;
@@ -130,6 +136,7 @@ class Parser {
  private:
   std::string_view in_;
   std::vector<Token> toks_;
+  std::optional<OverrideParseError> lex_error_;
   size_t pos_ = 0;
   int depth_ = 0;
   // The first error raised while evaluating a function. Hydra evaluates only
@@ -145,7 +152,7 @@ class Parser {
   size_t elem_start_ = 0;     // first token of the current later sweep element
   bool after_value_ = false;  // failing on what follows the whole value
 
-  const Token& peek(size_t k = 0) const { return toks_[std::min(pos_ + k, toks_.size() - 1)]; }
+  const Token& peek(size_t k = 0) const { return tok(pos_ + k); }
   const Token& next() {
     const Token& t = toks_[pos_];
     if (pos_ + 1 < toks_.size()) ++pos_;
@@ -167,7 +174,10 @@ class Parser {
       if (toks_[i].end > offset) return i;
     return toks_.size() - 1;
   }
-  const Token& tok(size_t i) const { return toks_[std::min(i, toks_.size() - 1)]; }
+  const Token& tok(size_t i) const {
+    if (lex_error_ && i + 1 >= toks_.size()) throw *lex_error_;
+    return toks_[std::min(i, toks_.size() - 1)];
+  }
   std::string display(const Token& t) const {
     return t.type == Tok::Eof ? "'<EOF>'" : override_detail::antlr_quoted(text(t));
   }
@@ -682,9 +692,33 @@ OverrideParseError::OverrideParseError(std::string input, size_t byte_offset, st
       reason_(std::move(reason)),
       hydra_message_(hydra_text(input_, reason_, hydra_message)) {}
 
+// Hydra's first error is the one ANTLR reports first (antlr_check); the
+// note after it is what the value builder makes of the same tokens, unless
+// the builder only gets as far as a later lexer error.
 Override parse_override(std::string_view input) {
-  std::vector<Token> toks = override_detail::lex(input);
-  return Parser(input, std::move(toks)).parse();
+  const override_detail::LexedInput lexed = override_detail::lex_until_error(input);
+  const auto failure = override_detail::antlr_check(input, lexed);
+  if (!failure) return Parser(input, lexed).parse();
+  if (failure->lexer) throw *lexed.error;
+  // Should the builder accept what ANTLR rejects, the note names the token.
+  size_t offset = 0;
+  std::string reason = "unexpected end of input";
+  if (failure->token < lexed.tokens.size() && lexed.tokens[failure->token].type != override_detail::Tok::Eof) {
+    const Token& t = lexed.tokens[failure->token];
+    offset = t.begin;
+    reason = "unexpected " + override_detail::antlr_quoted(input.substr(t.begin, t.end - t.begin));
+  } else if (!lexed.tokens.empty()) {
+    offset = lexed.tokens.back().begin;
+  }
+  try {
+    Parser(input, lexed).parse();
+  } catch (const OverrideParseError& e) {
+    if (!lexed.error || e.byte_offset() != lexed.error->byte_offset() || e.reason() != lexed.error->reason()) {
+      reason = e.reason();
+      offset = e.byte_offset();
+    }
+  }
+  throw OverrideParseError(std::string(input), offset, reason, failure->hydra);
 }
 
 std::vector<Override> parse_overrides(const std::vector<std::string>& inputs) {

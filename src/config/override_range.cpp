@@ -3,24 +3,25 @@
 #include <cmath>
 
 #include "config/override_internal.h"
+#include "config/py_bigint.h"
 #include "config/py_decimal.h"
 
 namespace ragforge::config::override_detail {
 namespace {
 
 using Kind = ParsedValue::Kind;
-__extension__ typedef __int128 i128;  // exact range arithmetic on int64 bounds
 
 bool int_like(const ParsedValue& v) { return v.kind == Kind::Int || v.kind == Kind::Bool; }
-// Range arithmetic is 64-bit; a wider bound is refused rather than wrapped.
-int64_t as_int(const ParsedValue& v) {
-  if (!v.big_integer.empty())
-    throw override_detail::PyError("OverflowError", "int " + v.big_integer + " is too large for a range bound");
-  return v.kind == Kind::Bool ? (v.boolean ? 1 : 0) : v.integer;
+// Python's ints are unbounded, so a bound beyond 64 bits stays exact.
+PyBigInt as_big(const ParsedValue& v) {
+  if (v.kind == Kind::Bool) return PyBigInt::from_int(v.boolean ? 1 : 0);
+  return v.big_integer.empty() ? PyBigInt::from_int(v.integer) : PyBigInt::from_decimal(v.big_integer);
 }
+ParsedValue of_big(const PyBigInt& v) { return ParsedValue::of_int_decimal(v.decimal()); }
 
 PyDecimal as_decimal(const ParsedValue& v) {
-  if (int_like(v)) return PyDecimal::from_int(as_int(v));
+  if (v.kind == Kind::Int && !v.big_integer.empty()) return PyDecimal::from_int_text(v.big_integer);
+  if (int_like(v)) return PyDecimal::from_int(v.kind == Kind::Bool ? v.boolean : v.integer);
   return PyDecimal::from_double(v.floating);
 }
 
@@ -29,22 +30,29 @@ PyDecimal as_decimal(const ParsedValue& v) {
                                   " values; sweeps that large are not supported");
 }
 
-// len(range(start, stop, step))
-i128 int_range_len(int64_t start, int64_t stop, int64_t step) {
-  if (step == 0) throw PyError("ValueError", "range() arg 3 must not be zero");
-  i128 span = static_cast<i128>(stop) - start;
-  if (step > 0 && span > 0) return (span + step - 1) / step;
-  if (step < 0 && span < 0) return (-span + (-static_cast<i128>(step)) - 1) / -static_cast<i128>(step);
-  return 0;
+struct IntRange {
+  PyBigInt start, stop, step;
+};
+IntRange int_bounds(const ParsedValue& range) {
+  return {as_big(range.bounds.at(0)), as_big(range.bounds.at(1)), as_big(range.bounds.at(2))};
 }
 
-std::vector<ParsedValue> int_range(int64_t start, int64_t stop, int64_t step, size_t limit) {
-  i128 count = int_range_len(start, stop, step);
-  if (count > static_cast<i128>(limit)) too_many(limit);
+// len(range(start, stop, step))
+PyBigInt int_range_len(const IntRange& r) {
+  const PyBigInt zero, one = PyBigInt::from_int(1);
+  if (r.step.sign() == 0) throw PyError("ValueError", "range() arg 3 must not be zero");
+  if (r.step.sign() > 0 && r.start < r.stop) return PyBigInt::floor_div_nonneg(r.stop - r.start + r.step - one, r.step);
+  if (r.step.sign() < 0 && r.start > r.stop)
+    return PyBigInt::floor_div_nonneg(r.start - r.stop - r.step - one, -r.step);
+  return zero;
+}
+
+std::vector<ParsedValue> int_range(const IntRange& r, size_t limit) {
+  PyBigInt count = int_range_len(r);
+  if (count > PyBigInt::from_int(static_cast<int64_t>(limit))) too_many(limit);
   std::vector<ParsedValue> out;
-  out.reserve(static_cast<size_t>(count));
-  for (i128 k = 0; k < count; ++k)
-    out.push_back(ParsedValue::of_int(static_cast<int64_t>(start + k * step)));
+  PyBigInt v = r.start;
+  for (PyBigInt k; k < count; k = k + PyBigInt::from_int(1), v = v + r.step) out.push_back(of_big(v));
   return out;
 }
 
@@ -74,8 +82,7 @@ std::vector<ParsedValue> range_values(const ParsedValue& range, size_t limit) {
   const ParsedValue& start = range.bounds.at(0);
   const ParsedValue& stop = range.bounds.at(1);
   const ParsedValue& step = range.bounds.at(2);
-  if (int_like(start) && int_like(stop) && int_like(step))
-    return int_range(as_int(start), as_int(stop), as_int(step), limit);
+  if (int_like(start) && int_like(stop) && int_like(step)) return int_range(int_bounds(range), limit);
   return float_range(start, stop, step, limit);
 }
 
@@ -85,9 +92,10 @@ RangeEnds range_ends(const ParsedValue& range) {
   const ParsedValue& step = range.bounds.at(2);
   RangeEnds out;
   if (int_like(start) && int_like(stop) && int_like(step)) {
-    i128 n = int_range_len(as_int(start), as_int(stop), as_int(step));
-    out.count = n > 2 ? 2 : static_cast<size_t>(n);
-    if (n > 0) out.last = ParsedValue::of_int(static_cast<int64_t>(as_int(start) + (n - 1) * as_int(step)));
+    const IntRange r = int_bounds(range);
+    const PyBigInt n = int_range_len(r);
+    out.count = n > PyBigInt::from_int(2) ? 2 : static_cast<size_t>(n.sign() == 0 ? 0 : n == PyBigInt::from_int(1) ? 1 : 2);
+    if (n.sign() > 0) out.last = of_big(r.start + (n - PyBigInt::from_int(1)) * r.step);
     return out;
   }
   auto values = float_range(start, stop, step, kMaxSweepValues);

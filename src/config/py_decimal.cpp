@@ -102,6 +102,19 @@ PyDecimal PyDecimal::from_int(int64_t v) {
   return d;
 }
 
+PyDecimal PyDecimal::from_int_text(const std::string& text) {
+  PyDecimal d;
+  size_t i = 0;
+  if (!text.empty() && text[0] == '-') {
+    d.neg_ = true;
+    i = 1;
+  }
+  for (; i < text.size(); ++i) d.digits_.push_back(static_cast<uint8_t>(text[i] - '0'));
+  d.trim_leading_zeros();
+  if (d.digits_.empty()) d.neg_ = false;
+  return d;
+}
+
 int PyDecimal::sign() const {
   if (nan_) return 0;
   if (inf_) return neg_ ? -1 : 1;

@@ -15,6 +15,8 @@ class PyDecimal {
  public:
   static PyDecimal from_double(double v);
   static PyDecimal from_int(int64_t v);
+  // An int of any size, as canonical decimal text (python_int.h); exact like Decimal(int).
+  static PyDecimal from_int_text(const std::string& text);
 
   bool is_nan() const { return nan_; }
   bool is_inf() const { return inf_; }

@@ -1,9 +1,11 @@
 // hydra/launcher=slurm against a real Slurm: tests/slurm/start-local-slurm.sh
-// starts a one-node cluster (munged, slurmctld, slurmd) in a scratch dir,
-// `train -m hydra/launcher=slurm` submits a 2-job array to it, waits, and
-// collects the sweep results, which must equal a basic run of the same
-// sweep. Where the cluster cannot start (not root, Slurm not installed) the
-// tests are SKIPPED with the script's reason; they never pass without Slurm.
+// starts a two-node cluster (munged, slurmctld, one slurmd per node, both on
+// this host) in a scratch dir, `train -m hydra/launcher=slurm` submits a
+// 2-job array to it, waits, and collects the sweep results, which must equal
+// a basic run of the same sweep; a nodes=2 job runs `srun ragforge launch`
+// on both nodes as one Gloo world. Where the cluster cannot start (not root,
+// Slurm not installed) the tests are SKIPPED with the script's reason; they
+// never pass without Slurm.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -118,6 +120,67 @@ TEST(SlurmLauncher, TwoJobArrayRunsOnARealSlurmAndMatchesBasic) {
     EXPECT_TRUE(log_found);
   }
   EXPECT_NE(r.out.find("| rank | job | train.learning_rate | status | train/loss |"), std::string::npos) << r.out;
+}
+
+// hydra.launcher.nodes=2: sbatch allocates n1 and n2, the array task's
+// `srun` starts one `ragforge launch --node-rank $SLURM_NODEID` on each, and
+// the two train processes (one rank per node) form one Gloo world over
+// loopback, rank 0 at node n1's NodeAddr. That both ranks trained shows in
+// the losses: they equal one process with twice the gradient accumulation
+// (as DistributedRecipes shows for `ragforge launch` on one node), which
+// rank 1's half of each batch is needed for.
+TEST(SlurmLauncher, ATwoNodeJobRunsOneLaunchPerNodeAsOneGlooWorld) {
+  ScratchDir cluster_dir;
+  LocalSlurm slurm(cluster_dir.path());
+  if (!slurm.started()) GTEST_SKIP() << "no local Slurm cluster: " << slurm.why_not();
+
+  ScratchDir dir;
+  first_demo_rows(dir, 16);
+  const std::vector<std::string> common = {"data_file=data.jsonl", "train.max_steps=3", "train.logging_steps=1",
+                                           "train.per_device_train_batch_size=2", "train.save_steps=1000",
+                                           "train.eval_steps=0", "model.max_sequence_len=320",
+                                           "train.learning_rate=1e-3"};
+  std::vector<std::string> argv = {"timeout", "-s", "INT", "-k", "30", "300", train_bin(), "-m"};
+  argv.insert(argv.end(), common.begin(), common.end());
+  argv.insert(argv.end(), {"train.output_dir=${hydra:runtime.output_dir}/model", "hydra/launcher=slurm",
+                           "hydra.launcher.nodes=2", "hydra.launcher.cpus_per_task=1",
+                           "hydra.launcher.timeout_min=5", "hydra.launcher.poll_interval_s=0.5",
+                           "hydra.launcher.srun_args=[--label]", "hydra.sweep.dir=sweep"});
+  ProcessOptions o;
+  o.cwd = dir.path();
+  o.env = {{"WANDB_MODE", "disabled"}, {"OMP_NUM_THREADS", "1"}, {"SLURM_CONF", slurm.conf()}};
+  auto r = run_process(argv, o);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+
+  const std::string script = dir.read("sweep/slurm_array.sbatch");
+  EXPECT_NE(script.find("\n#SBATCH --nodes=2\n"), std::string::npos) << script;
+  EXPECT_NE(script.find("exec srun --nodes=2 --ntasks=2 --ntasks-per-node=1 '--label' "), std::string::npos) << script;
+  const auto rows = jsonl_lines_with(dir / "sweep/sweep_results.jsonl");
+  ASSERT_EQ(rows.size(), 1u) << dir.read("sweep/sweep_results.jsonl");
+  EXPECT_EQ(rows[0]["status"], "COMPLETED") << rows[0];
+
+  // The task's log: srun's --label puts each line under its task (= node
+  // rank); the trainer on node rank 0 saw a world of 2.
+  std::string log;
+  for (const auto& e : fs::directory_iterator(dir / "sweep/.submitit"))
+    if (e.path().extension() == ".out" || e.path().extension() == ".err") log += read_file(e.path().string());
+  EXPECT_NE(log.find("0: train: data parallel over 2 ranks (gloo)"), std::string::npos) << log;
+
+  // One process with accumulation 2 on the same rows: the same losses.
+  std::vector<std::string> one = {train_bin()};
+  one.insert(one.end(), common.begin(), common.end());
+  one.insert(one.end(), {"train.gradient_accumulation_steps=2", "hydra.run.dir=one", "train.output_dir=one/model"});
+  auto reference = run_process(one, o);
+  ASSERT_EQ(reference.exit_code, 0) << reference.err;
+  const auto two_nodes = jsonl_lines_with(dir / "sweep/0/logs/metrics.jsonl", "train/loss");
+  const auto one_process = jsonl_lines_with(dir / "one/logs/metrics.jsonl", "train/loss");
+  ASSERT_EQ(two_nodes.size(), 3u);
+  ASSERT_EQ(one_process.size(), 3u);
+  for (size_t s = 0; s < 3; ++s) {
+    EXPECT_NEAR(two_nodes[s]["train/loss"].get<double>(), one_process[s]["train/loss"].get<double>(), 1e-6)
+        << "step " << s + 1;
+    EXPECT_EQ(two_nodes[s]["train/tokens"], one_process[s]["train/tokens"]) << "step " << s + 1;
+  }
 }
 
 // A task that dies before it can report (here its setup line exits 3) is a

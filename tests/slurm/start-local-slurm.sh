@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# A throwaway one-node Slurm cluster for the slurm launcher's test, in a
-# folder of its own: munged with a fresh key and its own socket, slurmctld
-# and slurmd on this host with the CPUs `slurmd -C` finds, no accounting.
+# A throwaway two-node Slurm cluster for the slurm launcher's tests, in a
+# folder of its own: munged with a fresh key and its own socket, slurmctld,
+# and two slurmd daemons on this host (nodes n1 and n2, each with the CPUs
+# `slurmd -C` finds, at 127.0.0.1 on ports of their own), no accounting.
+# Two slurmd on one host is Slurm's --enable-multiple-slurmd build, which
+# Debian's slurmd has (`scontrol show config` says MULTIPLE_SLURMD = Yes);
+# it lets a nodes=2 job run one srun task per node for real.
 # Nothing outside the folder is touched (no /etc/slurm, no systemd).
 #
 #   tests/slurm/start-local-slurm.sh start DIR [MAX_LIFETIME_S]
@@ -25,6 +29,7 @@ cmd=$1
 DIR=$(mkdir -p "$2" && cd "$2" && pwd) || { echo "start-local-slurm: cannot use dir $2" >&2; exit 1; }
 export SLURM_CONF=$DIR/slurm.conf
 
+NODES="n1 n2"
 pid_of() { [ -s "$DIR/$1.pid" ] && cat "$DIR/$1.pid"; }
 
 # Stops one daemon by its pid file: TERM, then KILL after 5 s.
@@ -48,7 +53,7 @@ stop_cluster() {
       sleep 0.2
     done
   fi
-  stop_daemon slurmd
+  for node in $NODES; do stop_daemon "slurmd-$node"; done
   stop_daemon slurmctld
   stop_daemon munged
   stop_daemon watchdog
@@ -56,7 +61,7 @@ stop_cluster() {
 
 fail() {
   echo "start-local-slurm: $*" >&2
-  for log in slurmctld.log slurmd.log munged.log; do
+  for log in slurmctld.log slurmd-n1.log slurmd-n2.log slurmd-n1.out slurmd-n2.out munged.log; do
     [ -s "$DIR/$log" ] && { echo "--- last lines of $DIR/$log:" >&2; tail -n 5 "$DIR/$log" >&2; }
   done
   stop_cluster
@@ -75,7 +80,7 @@ for bin in munged slurmctld slurmd sbatch squeue scontrol scancel; do
   command -v "$bin" >/dev/null || fail "$bin not found: install slurmctld slurmd slurm-client munge (scripts/setup.sh)"
 done
 stop_cluster  # leftovers of an earlier run in the same dir
-mkdir -p "$DIR/state" "$DIR/spool" || fail "cannot create $DIR/state"
+mkdir -p "$DIR/state" || fail "cannot create $DIR/state"
 
 # ---- munge: a fresh key, a private socket
 rm -f "$DIR/munge.key"
@@ -99,32 +104,34 @@ free_port() {  # a TCP port nothing listens on
   echo 0
 }
 CTLD_PORT=$(free_port)
-SLURMD_PORT=$(free_port)
-[ "$CTLD_PORT" != "$SLURMD_PORT" ] || SLURMD_PORT=$(( CTLD_PORT + 1 ))
+N1_PORT=$(free_port)
+N2_PORT=$(free_port)
+[ "$CTLD_PORT" != "$N1_PORT" ] || N1_PORT=$(( CTLD_PORT + 1 ))
+[ "$N2_PORT" != "$N1_PORT" ] && [ "$N2_PORT" != "$CTLD_PORT" ] || N2_PORT=$(( N1_PORT + 2 ))
 HOST=$(hostname -s)
-# The hardware as slurmd sees it (a NodeName line with CPUs, sockets, cores,
-# threads), so the node registers without being drained for a mismatch.
-NODE_LINE=$(slurmd -C 2>/dev/null | head -n 1)
-[ -n "$NODE_LINE" ] || NODE_LINE="NodeName=$HOST CPUs=$(nproc)"
-NODE_LINE=$(echo "$NODE_LINE" | sed -E "s/^NodeName=[^ ]+/NodeName=$HOST/; s/RealMemory=([0-9]+)/RealMemory=\$(( \1 \/ 2 ))/")
-NODE_LINE=$(eval "echo \"$NODE_LINE\"")  # halve RealMemory: registering below the real amount is always accepted
+# The hardware as slurmd sees it (CPUs, sockets, cores, threads), so the
+# nodes register without being drained for a mismatch; both nodes claim it
+# all (the host's CPUs are shared, as any test's are).
+HARDWARE=$(slurmd -C 2>/dev/null | head -n 1 | sed -E 's/^NodeName=[^ ]+ ?//; s/ ?UpTime=.*//')
+[ -n "$HARDWARE" ] || HARDWARE="CPUs=$(nproc)"
+HARDWARE=$(echo "$HARDWARE" | sed -E "s/RealMemory=([0-9]+)/RealMemory=\$(( \1 \/ 4 ))/")
+HARDWARE=$(eval "echo \"$HARDWARE\"")  # a quarter of RealMemory each: registering below the real amount is always accepted
 cat >"$SLURM_CONF" <<EOF
-# Written by tests/slurm/start-local-slurm.sh: a one-node test cluster.
+# Written by tests/slurm/start-local-slurm.sh: a two-node test cluster on one host.
 ClusterName=ragforge-test
 SlurmctldHost=$HOST(127.0.0.1)
 SlurmctldPort=$CTLD_PORT
-SlurmdPort=$SLURMD_PORT
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
 CredType=cred/munge
 AuthInfo=socket=$DIR/munge.socket
 StateSaveLocation=$DIR/state
-SlurmdSpoolDir=$DIR/spool
+SlurmdSpoolDir=$DIR/spool-%n
 SlurmctldPidFile=$DIR/slurmctld.pid
-SlurmdPidFile=$DIR/slurmd.pid
+SlurmdPidFile=$DIR/slurmd-%n.pid
 SlurmctldLogFile=$DIR/slurmctld.log
-SlurmdLogFile=$DIR/slurmd.log
+SlurmdLogFile=$DIR/slurmd-%n.log
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 JobAcctGatherType=jobacct_gather/none
@@ -140,13 +147,18 @@ ReturnToService=2
 MinJobAge=600
 SlurmctldTimeout=30
 SlurmdTimeout=30
-$NODE_LINE NodeAddr=127.0.0.1 State=UNKNOWN
+NodeName=n1 NodeHostname=$HOST NodeAddr=127.0.0.1 Port=$N1_PORT $HARDWARE State=UNKNOWN
+NodeName=n2 NodeHostname=$HOST NodeAddr=127.0.0.1 Port=$N2_PORT $HARDWARE State=UNKNOWN
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP OverSubscribe=NO
 EOF
 
 slurmctld -f "$SLURM_CONF" -c -i >"$DIR/slurmctld.out" 2>&1 || fail "slurmctld did not start: $(tail -n 3 "$DIR/slurmctld.out")"
 for _ in $(seq 50); do [ -s "$DIR/slurmctld.pid" ] && break; sleep 0.1; done
-slurmd -f "$SLURM_CONF" -N "$HOST" >"$DIR/slurmd.out" 2>&1 || fail "slurmd did not start: $(tail -n 3 "$DIR/slurmd.out")"
+for node in $NODES; do
+  mkdir -p "$DIR/spool-$node" || fail "cannot create $DIR/spool-$node"
+  slurmd -f "$SLURM_CONF" -N "$node" >"$DIR/slurmd-$node.out" 2>&1 \
+    || fail "slurmd for node $node did not start: $(tail -n 3 "$DIR/slurmd-$node.out")"
+done
 
 # ---- the watchdog: never leave daemons behind a crashed test
 (
@@ -159,13 +171,13 @@ slurmd -f "$SLURM_CONF" -N "$HOST" >"$DIR/slurmd.out" 2>&1 || fail "slurmd did n
 ) </dev/null >/dev/null 2>&1 &
 echo $! >"$DIR/watchdog.pid"
 
-# ---- wait until the node takes jobs (idle), at most 60 s
-state=""
+# ---- wait until both nodes take jobs (idle), at most 60 s
+states=""
 for _ in $(seq 120); do
-  state=$(timeout 5 sinfo -h -n "$HOST" -o %T 2>/dev/null | head -n 1)
-  case "$state" in
-    idle*|mixed*|allocated*) echo "SLURM_CONF=$SLURM_CONF"; exit 0 ;;
-  esac
+  states=$(timeout 5 sinfo -h -N -n n1,n2 -o %T 2>/dev/null | tr '\n' ' ')
+  ready=0
+  for st in $states; do case "$st" in idle*|mixed*|allocated*) ready=$((ready + 1)) ;; esac; done
+  if [ "$ready" -eq 2 ]; then echo "SLURM_CONF=$SLURM_CONF"; exit 0; fi
   sleep 0.5
 done
-fail "node $HOST did not become idle within 60 s (state: '${state:-none}')"
+fail "nodes n1, n2 did not both become idle within 60 s (states: '${states:-none}')"

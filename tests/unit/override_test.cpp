@@ -102,6 +102,31 @@ TEST(OverrideSweeps, SortedRangesYieldTheOriginalValues) {
             (Strings{"0.0", "0.3", "0.6", "0.8999999999999999"}));
 }
 
+// Python's ints are unbounded, so range() with bounds past 64 bits counts
+// exactly (2**70 = 1180591620717411303424; 2**63 - 1 = 9223372036854775807).
+TEST(OverrideSweeps, RangeBoundsBeyond64BitsStayExact) {
+  EXPECT_EQ(parse_override("x=range(1180591620717411303424,1180591620717411303427)").sweep_strings(),
+            (Strings{"1180591620717411303424", "1180591620717411303425", "1180591620717411303426"}));
+  // Across int64's largest value, in both directions.
+  EXPECT_EQ(parse_override("x=range(9223372036854775806,9223372036854775809)").sweep_strings(),
+            (Strings{"9223372036854775806", "9223372036854775807", "9223372036854775808"}));
+  EXPECT_EQ(parse_override("x=range(-9223372036854775807,-9223372036854775810,-1)").sweep_strings(),
+            (Strings{"-9223372036854775807", "-9223372036854775808", "-9223372036854775809"}));
+  // A big step: range(0, 2**70, 2**69) is [0, 2**69]; range(2**70) alone is
+  // far too long to sweep.
+  EXPECT_EQ(parse_override("x=range(0,1180591620717411303424,590295810358705651712)").sweep_strings(),
+            (Strings{"0", "590295810358705651712"}));
+  EXPECT_THROW(parse_override("x=range(1180591620717411303424)").sweep_strings(), Error);
+  // sort() flips a big range from its actual last value: range(2**70, 2**70 + 5, 2)
+  // reversed is 2**70 + 4, 2**70 + 2, 2**70.
+  EXPECT_EQ(parse_override("x=sort(range(1180591620717411303424,1180591620717411303429,2),reverse=true)")
+                .sweep_strings(),
+            (Strings{"1180591620717411303428", "1180591620717411303426", "1180591620717411303424"}));
+  // The step may be the big one: range(10**20, 0, -(10**20 // 2)) = [10**20, 5 * 10**19].
+  EXPECT_EQ(parse_override("x=range(100000000000000000000,0,-50000000000000000000)").sweep_strings(),
+            (Strings{"100000000000000000000", "50000000000000000000"}));
+}
+
 TEST(OverrideSweeps, ChoicesRenderAsJobOverrides) {
   EXPECT_EQ(parse_override("x=1e-4,1e-5,'a,b',x y").sweep_strings(), (Strings{"0.0001", "1e-05", "'a,b'", "x\\ y"}));
   EXPECT_EQ(parse_override("x=choice([a, 'b c'], {k: 1})").sweep_strings(), (Strings{"[a,'b c']", "{k:1}"}));

@@ -73,7 +73,8 @@ TEST(SlurmScript, MultiNodeJobsRunSrunRagforgeLaunchOncePerNode) {
                         "--master-port \"$RAGFORGE_MASTER_PORT\" --nproc-per-node 8 -- \"$exe\" \"$@\""),
             std::string::npos)
       << script;
-  EXPECT_NE(script.find("\"$head_node\" '/opt/ragforge/bin/ragforge-full' 'train' '-m'"), std::string::npos) << script;
+  EXPECT_TRUE(has_line(script, "head_addr=${head_addr:-$head_node}")) << script;
+  EXPECT_NE(script.find("\"$head_addr\" '/opt/ragforge/bin/ragforge-full' 'train' '-m'"), std::string::npos) << script;
   EXPECT_LT(script.find("export RAGFORGE_MASTER_PORT=$master_port"), script.find("exec srun")) << script;
 }
 

@@ -150,6 +150,10 @@ std::string sbatch_script(const SlurmSettings& s, const SlurmArrayJob& job) {
   // One `ragforge launch` per node, each starting tasks_per_node ranks;
   // SLURM_NODEID differs per node, so it is read inside the step.
   out += "head_node=$(scontrol show hostnames \"$SLURM_JOB_NODELIST\" | head -n 1)\n";
+  // Rank 0's address is the one Slurm reaches that node at (its NodeAddr),
+  // which is its name on most clusters but need not resolve as one.
+  out += "head_addr=$(scontrol show node \"$head_node\" -o 2>/dev/null | sed -n 's/.* NodeAddr=\\([^ ]*\\).*/\\1/p')\n";
+  out += "head_addr=${head_addr:-$head_node}\n";
   out += "master_port=$((20000 + SLURM_JOB_ID % 20000))\n";
   std::string srun = "exec srun --nodes=" + std::to_string(s.nodes) + " --ntasks=" + std::to_string(s.nodes) +
                      " --ntasks-per-node=1";
@@ -158,7 +162,7 @@ std::string sbatch_script(const SlurmSettings& s, const SlurmArrayJob& job) {
          shell_quote("exe=$1; shift; exec \"$exe\" launch --nnodes " + std::to_string(s.nodes) +
                      " --node-rank \"$SLURM_NODEID\" --master-addr \"$0\" --master-port \"$RAGFORGE_MASTER_PORT\"" +
                      " --nproc-per-node " + std::to_string(s.tasks_per_node) + " -- \"$exe\" \"$@\"") +
-         " \"$head_node\" " + exe + command + "\n";
+         " \"$head_addr\" " + exe + command + "\n";
   // The port reaches the step through the environment srun passes on.
   out.insert(out.rfind("exec srun"), "export RAGFORGE_MASTER_PORT=$master_port\n");
   return out;
