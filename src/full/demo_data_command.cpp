@@ -2,7 +2,12 @@
 // writes the WordNet demo dataset (data/wordnet_demo.h) atomically. The
 // build runs it once to make share/ragforge/demo/wordnet-rag.jsonl.
 // `--kind ranking [--docs N] [--qrels FILE]` writes BlockRank rows instead
-// (data/wordnet_ranking_demo.h).
+// (data/wordnet_ranking_demo.h). `--kind clara --out DIR [--eval-rows N]`
+// writes CLaRa's stage and evaluation files (data/clara_demo.h), retrieving
+// candidates with BM25 over the entries (retrieval/bm25_index.h).
+#include <stdlib.h>
+
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -13,6 +18,8 @@
 #include "data/wordnet_demo.h"
 #include "data/wordnet_ranking_demo.h"
 #include "data/step_confidence_demo.h"
+#include "data/clara_demo.h"
+#include "retrieval/bm25_index.h"
 
 namespace ragforge::full {
 namespace {
@@ -22,6 +29,8 @@ struct DemoDataOptions {
   std::string out, qrels;
   int64_t rows = 2000;
   int64_t docs = 10;
+  bool docs_given = false;  // clara: --docs overrides its 20 candidates
+  int64_t eval_rows = 200;
   uint64_t seed = 0;
   std::string wordnet = data::kDefaultWordnetDir;
 };
@@ -46,8 +55,43 @@ int run_step_confidence_demo(const DemoDataOptions& opts) {
   return 0;
 }
 
+// BM25 over the entries in a temporary index, removed afterwards.
+int run_clara_demo(const DemoDataOptions& opts) {
+  namespace fs = std::filesystem;
+  const auto entries = data::read_wordnet_nouns(opts.wordnet);
+  data::ClaraDemoOptions o;
+  o.rows = opts.rows, o.eval_rows = opts.eval_rows, o.seed = opts.seed;
+  if (opts.docs_given) o.candidates = opts.docs;
+  fs::create_directories(opts.out);
+  const std::string corpus = opts.out + "/corpus.jsonl";
+  write_file_atomic(corpus, data::make_clara_demo_corpus(entries));
+  std::string tmp = (fs::temp_directory_path() / "ragforge-clara-bm25-XXXXXX").string();
+  if (!mkdtemp(tmp.data())) throw Error("cannot create a temporary folder for the BM25 index under " +
+                                        fs::temp_directory_path().string());
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() { std::error_code ec; fs::remove_all(dir, ec); }
+  } cleanup{tmp};
+  retrieval::build_index(corpus, tmp + "/index");
+  const auto index = retrieval::Bm25Index::open(tmp + "/index");
+  const auto files = data::make_clara_demo(entries, o, [&](const std::string& q, int64_t k) {
+    std::vector<int64_t> ids;
+    for (const auto& h : index.search(q, k)) ids.push_back(std::stoll(h.id));
+    return ids;
+  });
+  data::write_clara_demo(opts.out, files);
+  std::cerr << "ragforge demo-data: wrote CLaRa rows under " << opts.out << ": " << o.rows
+            << " each in stage1.jsonl, stage1_2.jsonl (" << o.top_k << " documents), stage2.jsonl (" << o.candidates
+            << " candidates); " << o.eval_rows << " each in eval_processed_with_pos.jsonl and "
+            << "eval_processed_no_pos.jsonl (BM25 top " << o.candidates << "); rag_fit_{train,eval_with_pos,eval_no_pos}.jsonl "
+            << "(the uncompressed baseline); corpus.jsonl (" << entries.size()
+            << " WordNet nouns)\n";
+  return 0;
+}
+
 int run_demo_data(const DemoDataOptions& opts) {
   try {
+    if (opts.kind == "clara") return run_clara_demo(opts);
     if (opts.kind == "ranking") return run_ranking_demo(opts);
     if (opts.kind == "step-confidence") return run_step_confidence_demo(opts);
     if (!opts.qrels.empty()) throw Error("--qrels is for --kind ranking only");
@@ -82,9 +126,11 @@ const CommandRegistration reg(
                      "per word for `ragforge index`; questions: questions with no context, for retrieval; "
                      "ranking: BlockRank rows, a keyword query and --docs dictionary entries, one the answer; "
                      "step-confidence: step-labelled arithmetic and WordNet chains in the PRM800K, REVEAL and "
-                     "eQASC formats, --rows per dataset (test: rows/5), --out a folder")
+                     "eQASC formats, --rows per dataset (test: rows/5), --out a folder; "
+                     "clara: CLaRa's stage1 / stage1_2 / stage2 rows (--rows each) and eval_processed_{with,no}_pos "
+                     "(--eval-rows, BM25 candidates), --out a folder")
           ->capture_default_str()
-          ->check(CLI::IsMember({"rag", "corpus", "questions", "ranking", "step-confidence"}));
+          ->check(CLI::IsMember({"rag", "corpus", "questions", "ranking", "step-confidence", "clara"}));
       cmd.add_option("--split", opts->split,
                      "questions, ranking: train or test words (disjoint, fixed by a hash of the word)")
           ->capture_default_str()
@@ -93,9 +139,14 @@ const CommandRegistration reg(
       cmd.add_option("--rows", opts->rows, "Number of rows")
           ->capture_default_str()
           ->check(CLI::Range(int64_t{1}, int64_t{10000000}));
-      cmd.add_option("--docs", opts->docs, "ranking: documents per row (the answer and docs-1 negatives)")
+      auto* docs = cmd.add_option("--docs", opts->docs,
+                                  "ranking: documents per row (the answer and docs-1 negatives); clara: "
+                                  "candidates of stage2 and evaluation rows (default 20)")
+                       ->capture_default_str()
+                       ->check(CLI::Range(int64_t{2}, int64_t{50}));
+      cmd.add_option("--eval-rows", opts->eval_rows, "clara: rows of each evaluation file (test words)")
           ->capture_default_str()
-          ->check(CLI::Range(int64_t{2}, int64_t{50}));
+          ->check(CLI::Range(int64_t{1}, int64_t{100000}));
       cmd.add_option("--qrels", opts->qrels, "ranking: also write the rows' qrels (TSV query-id corpus-id score)");
       cmd.add_option("--seed", opts->seed, "Seed of the word choices")->capture_default_str();
       cmd.add_option("--wordnet", opts->wordnet,
@@ -106,8 +157,12 @@ const CommandRegistration reg(
           "  ragforge demo-data --kind corpus --out corpus.jsonl && ragforge index --corpus corpus.jsonl --out idx\n"
           "  ragforge demo-data --kind questions --split test --rows 200 --out test.jsonl\n"
           "  ragforge demo-data --kind ranking --split test --rows 200 --docs 10 --out rank-test.jsonl "
-          "--qrels rank-test.qrels.tsv");
-      return [opts] { return run_demo_data(*opts); };
+          "--qrels rank-test.qrels.tsv\n"
+          "  ragforge demo-data --kind clara --rows 1000 --eval-rows 200 --out data/clara-demo");
+      return [opts, docs] {
+        opts->docs_given = docs->count() > 0;
+        return run_demo_data(*opts);
+      };
     });
 
 }  // namespace

@@ -9,6 +9,38 @@
 
 namespace ragforge::model {
 namespace fs = std::filesystem;
+namespace {
+
+// The LoRA adapter each projection of a layer had active in the forward. A
+// checkpoint's recompute runs under these, whichever adapter is active when
+// backward runs: CLaRa runs its encoder, then its decoder, then one backward.
+class ForwardAdapters {
+ public:
+  explicit ForwardAdapters(DecoderLayerImpl& layer) {
+    for (const auto& m : layer.modules(false))
+      if (auto* l = dynamic_cast<lora::LoRALinearImpl*>(m.get())) layers_.push_back({l, l->active_adapter()});
+  }
+
+  template <typename Fn>
+  auto run(Fn&& fn) const {
+    struct Restore {
+      std::vector<std::pair<lora::LoRALinearImpl*, std::string>> was;
+      ~Restore() {
+        for (auto& [l, name] : was) l->set_active_adapter(name);
+      }
+    } restore;
+    for (const auto& [l, name] : layers_) {
+      restore.was.push_back({l, l->active_adapter()});
+      l->set_active_adapter(name);
+    }
+    return fn();
+  }
+
+ private:
+  std::vector<std::pair<lora::LoRALinearImpl*, std::string>> layers_;
+};
+
+}  // namespace
 
 // ---- names ------------------------------------------------------------------------
 
@@ -178,17 +210,22 @@ ForwardOutput CausalLMImpl::run(torch::Tensor h, const ForwardOptions& o) {
       std::vector<torch::Tensor> params = layer->parameters(true);
       if (readout) {  // the readout is a second output, so checkpointing recomputes it too
         auto outs = checkpoint_outputs(
-            [layer, in](const torch::Tensor& x) {
-              torch::Tensor scores;
-              auto y = layer->forward(x, in, &scores, !replaying_checkpoint());
-              return std::vector<torch::Tensor>{y, scores};
+            [layer, in, adapters = ForwardAdapters(*layer)](const torch::Tensor& x) {
+              return adapters.run([&] {
+                torch::Tensor scores;
+                auto y = layer->forward(x, in, &scores, !replaying_checkpoint());
+                return std::vector<torch::Tensor>{y, scores};
+              });
             },
             h, params);
         h = outs[0];
         out.readout_scores = outs[1];
       } else {
-        h = checkpoint([layer, in](const torch::Tensor& x) { return layer->forward(x, in, nullptr, !replaying_checkpoint()); },
-                       h, params);
+        h = checkpoint(
+            [layer, in, adapters = ForwardAdapters(*layer)](const torch::Tensor& x) {
+              return adapters.run([&] { return layer->forward(x, in, nullptr, !replaying_checkpoint()); });
+            },
+            h, params);
       }
     } else {
       h = layer->forward(h, in, readout ? &out.readout_scores : nullptr);

@@ -26,14 +26,23 @@ torch::Tensor choose_tokens(const torch::Tensor& logits, const GenerationOptions
   return torch::multinomial(l.softmax(-1), 1).squeeze(-1);
 }
 
-GenerationOutput generate(CausalLMImpl& lm, const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
-                          const GenerationOptions& o) {
+namespace {
+
+// The decoding loop behind generate() and generate_from_embeds(): exactly one
+// of input_ids [B, T] / inputs_embeds [B, T, d] is defined.
+GenerationOutput generate_impl(CausalLMImpl& lm, const torch::Tensor& input_ids, const torch::Tensor& inputs_embeds,
+                               const torch::Tensor& attention_mask, const GenerationOptions& o) {
   torch::NoGradGuard no_grad;
-  if (input_ids.dim() != 2) throw Error("generation: input_ids must be [B, T]");
+  const bool from_embeds = inputs_embeds.defined();
+  if (!from_embeds && input_ids.dim() != 2) throw Error("generation: input_ids must be [B, T]");
+  if (from_embeds && inputs_embeds.dim() != 3) throw Error("generation: inputs_embeds must be [B, T, d]");
   const auto dev = lm.device();
-  const int64_t B = input_ids.size(0);
-  auto ids = input_ids.to(dev).to(torch::kInt64);
-  auto mask = attention_mask.defined() ? attention_mask.to(dev).to(torch::kInt64) : torch::ones_like(ids);
+  const int64_t B = from_embeds ? inputs_embeds.size(0) : input_ids.size(0);
+  const int64_t T = from_embeds ? inputs_embeds.size(1) : input_ids.size(1);
+  auto ids = from_embeds ? torch::Tensor() : input_ids.to(dev).to(torch::kInt64);
+  auto embeds = from_embeds ? inputs_embeds.to(dev) : torch::Tensor();
+  auto mask = attention_mask.defined() ? attention_mask.to(dev).to(torch::kInt64)
+                                       : torch::ones({B, T}, torch::TensorOptions().dtype(torch::kInt64).device(dev));
   const auto& cfg = lm.config();
   std::vector<int64_t> stops = o.stop_token_ids.empty() ? cfg.eos_token_ids : o.stop_token_ids;
   int64_t pad = o.pad_token_id >= 0 ? o.pad_token_id
@@ -51,7 +60,7 @@ GenerationOutput generate(CausalLMImpl& lm, const torch::Tensor& input_ids, cons
   f.attention_mask = mask;
   f.position_ids = positions_from_mask(mask);
   if (o.use_cache) f.cache = &cache;
-  auto h = lm.forward(ids, f).last_hidden_state;  // prefill
+  auto h = from_embeds ? lm.forward_embeds(embeds, f).last_hidden_state : lm.forward(ids, f).last_hidden_state;
   for (int64_t step = 0; step < o.max_new_tokens; ++step) {
     auto logits = lm.logits(h.narrow(1, h.size(1) - 1, 1)).squeeze(1).to(torch::kFloat32);  // [B, V]
     auto next = choose_tokens(logits, o);
@@ -60,7 +69,11 @@ GenerationOutput generate(CausalLMImpl& lm, const torch::Tensor& input_ids, cons
     step_logits.push_back(logits);
     if (stop_ids.numel()) done = done.logical_or(torch::isin(next, stop_ids));
     if (done.all().item<bool>() || step + 1 == o.max_new_tokens) break;
-    ids = torch::cat({ids, next.unsqueeze(1)}, 1);
+    if (from_embeds) {
+      if (!o.use_cache) embeds = torch::cat({embeds, lm.model->embed(next.unsqueeze(1)).to(embeds.dtype())}, 1);
+    } else {
+      ids = torch::cat({ids, next.unsqueeze(1)}, 1);
+    }
     mask = torch::cat({mask, torch::ones({B, 1}, mask.options())}, 1);
     if (o.use_cache) {
       f.attention_mask = mask;
@@ -70,14 +83,27 @@ GenerationOutput generate(CausalLMImpl& lm, const torch::Tensor& input_ids, cons
     } else {
       f.attention_mask = mask;
       f.position_ids = positions_from_mask(mask);
-      h = lm.forward(ids, f).last_hidden_state;
+      h = from_embeds ? lm.forward_embeds(embeds, f).last_hidden_state : lm.forward(ids, f).last_hidden_state;
     }
   }
   GenerationOutput out;
-  out.new_tokens = tokens.empty() ? torch::zeros({B, 0}, ids.options()) : torch::stack(tokens, 1);
-  out.sequences = torch::cat({input_ids.to(dev).to(torch::kInt64), out.new_tokens}, 1);
+  out.new_tokens = tokens.empty() ? torch::zeros({B, 0}, mask.options()) : torch::stack(tokens, 1);
+  if (!from_embeds) out.sequences = torch::cat({input_ids.to(dev).to(torch::kInt64), out.new_tokens}, 1);
   out.step_logits = step_logits.empty() ? torch::Tensor() : torch::stack(step_logits, 1);
   return out;
+}
+
+}  // namespace
+
+GenerationOutput generate(CausalLMImpl& lm, const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
+                          const GenerationOptions& o) {
+  return generate_impl(lm, input_ids, torch::Tensor(), attention_mask, o);
+}
+
+GenerationOutput generate_from_embeds(CausalLMImpl& lm, const torch::Tensor& inputs_embeds,
+                                      const torch::Tensor& attention_mask, const GenerationOptions& o) {
+  if (!inputs_embeds.defined()) throw Error("generation: inputs_embeds is undefined");
+  return generate_impl(lm, torch::Tensor(), inputs_embeds, attention_mask, o);
 }
 
 }  // namespace ragforge::model

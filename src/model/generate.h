@@ -33,6 +33,11 @@ struct GenerationOutput {
 // input_ids [B, T] left-padded, attention_mask [B, T] (undefined: no padding).
 GenerationOutput generate(CausalLMImpl& lm, const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
                           const GenerationOptions& options = {});
+// Same, prefilled from prompt embeddings [B, T, d] (e.g. with spliced-in
+// memory vectors); new tokens are embedded as usual. `sequences` is undefined
+// (there are no prompt ids); `new_tokens` and `step_logits` are as above.
+GenerationOutput generate_from_embeds(CausalLMImpl& lm, const torch::Tensor& inputs_embeds,
+                                      const torch::Tensor& attention_mask, const GenerationOptions& options = {});
 
 // Chooses one token per row from logits [B, V]: greedy, or sampled after HF's
 // warpers in HF's order (temperature, top-k, top-p).

@@ -4,6 +4,7 @@
 
 #include "config/instantiate.h"
 #include "core/error.h"
+#include "settings/clara_settings.h"
 #include "settings/rag_fit_config.h"
 #include "settings/step_confidence_settings.h"
 
@@ -21,6 +22,10 @@ void register_recipe_targets() {
   config::register_target(kStepConfidenceTarget, [](const config::TargetCall& call) -> std::any {
     parse_step_confidence_config(call.config());
     return RecipeChoice{kStepConfidenceTarget, "step-confidence-train"};
+  });
+  config::register_target(kClaraTarget, [](const config::TargetCall& call) -> std::any {
+    parse_clara_config(call.config());
+    return RecipeChoice{kClaraTarget, "clara-train"};
   });
 }
 

@@ -137,5 +137,50 @@ TEST(Checkpointing, BlockedAttentionGradientsMatchAStepWithoutIt) {
   for (const auto& [n, g] : lp) EXPECT_TRUE(close(lc.at(n), g, 1e-5, 1e-7, n));
 }
 
+
+TEST(Checkpointing, TheRecomputeRunsUnderTheForwardsAdapter) {
+  // Adapter a's forward, then adapter b's, then one backward (CLaRa's encoder
+  // and decoder): each checkpointed layer must replay under its own adapter.
+  auto lm = blocked_attention_model();
+  lora::LoraConfig cfg;
+  cfg.r = 4;
+  cfg.lora_alpha = 8;
+  cfg.all_linear = true;
+  for (const char* name : {"a", "b"}) {
+    lora::add_adapter(*lm, name, cfg);
+    for (auto& [k, t] : lora::adapter_state_dict(*lm, name)) {
+      torch::NoGradGuard ng;
+      t.normal_(0, 0.1);
+    }
+  }
+  for (auto& p : lm->parameters()) p.set_requires_grad(false);
+  for (const char* name : {"a", "b"})
+    for (auto& [k, t] : lora::adapter_state_dict(*lm, name)) t.set_requires_grad(true);
+  torch::manual_seed(2);
+  auto ids = torch::randint(101, {1, 140});
+  auto run = [&](bool ckpt) {
+    for (auto& p : lm->parameters()) p.mutable_grad() = torch::Tensor();
+    ForwardOptions o;
+    o.gradient_checkpointing = ckpt;
+    lora::set_active_adapter(*lm, "a");
+    auto first = lm->forward(ids, o).logits;
+    lora::set_active_adapter(*lm, "b");
+    auto second = lm->forward(ids, o).logits;
+    (first.square().mean() + second.abs().mean()).backward();
+    std::map<std::string, torch::Tensor> g;
+    for (const auto& p : lm->named_parameters())
+      if (p.value().grad().defined()) g[p.key()] = p.value().grad().clone();
+    return g;
+  };
+  auto plain = run(false), ckpt = run(true);
+  EXPECT_EQ(plain.size(), 2u * 3 * 7 * 2);
+  ASSERT_EQ(plain.size(), ckpt.size());
+  for (const auto& [n, g] : plain) EXPECT_TRUE(close(ckpt.at(n), g, 1e-5, 1e-7, n));
+  for (const auto& [path, layer] : lm->linear_layers())
+    if (layer->has_adapter("b")) {
+      EXPECT_EQ(layer->active_adapter(), "b") << path;  // as the caller left it
+    }
+}
+
 }  // namespace
 }  // namespace ragforge::model
