@@ -289,6 +289,15 @@ TEST(ClaraRecipe, BadSetupsSayWhatToFix) {
   s.pretrain_checkpoint = dir / "empty";
   const std::string empty = testing::error_of([&] { prepare_clara_model(s, torch::kCPU, trainable); });
   EXPECT_NE(empty.find("has no clara_config.json"), std::string::npos) << empty;
+  // A checkpoint trained on another base model (here: a random init).
+  std::ofstream(fs::path(dir / "empty") / "clara_config.json")
+      << R"({"stage": "stage1", "doc_max_length": 24, "compress_rate": 8, "n_mem": 3, "lora_r": 4, "lora_alpha": 8,
+             "generation_top_k": 1, "base_model": "", "init_config": {"model_type": "mistral"}, "init_seed": 7,
+             "added_tokens": [], "mem_token_ids": []})";
+  const std::string other_base = testing::error_of([&] { prepare_clara_model(s, torch::kCPU, trainable); });
+  EXPECT_NE(other_base.find("was trained on base model 'random init {\"model_type\":\"mistral\"}'"), std::string::npos)
+      << other_base;
+  EXPECT_NE(other_base.find("every stage trains on the same base model"), std::string::npos) << other_base;
   // A stage-2 row with fewer documents than top_k names the file and row.
   const std::string file = dir.write("short.jsonl",
                                      "{\"docs\": [\"a\", \"b\", \"c\", \"d\", \"e\"], \"question\": \"q\", \"answer\": \"x\"}\n"

@@ -26,14 +26,27 @@ std::vector<int64_t> row_lengths(const std::vector<data::ClaraRow>& rows) {
   return out;
 }
 
-// The previous stage must have compressed the same way, or its MEM rows mean nothing here.
-void check_pretrain_config(const settings::ClaraSettings& s) {
+// The previous stage must have compressed the same way and on the same base
+// model, or its adapters and MEM rows mean nothing here. Returns the seed the
+// base model is initialised with: a random base (init_config) is rebuilt from
+// the previous stage's own seed, whatever this run's seed is.
+uint64_t check_pretrain_config(const settings::ClaraSettings& s) {
   const ClaraCheckpointConfig prev = read_clara_config(s.pretrain_checkpoint);
+  const std::string where = "clara: pretrain_checkpoint " + s.pretrain_checkpoint;
   if (prev.doc_max_length != s.doc_max_length || prev.compress_rate != s.compress_rate)
-    throw Error("clara: pretrain_checkpoint " + s.pretrain_checkpoint + " was trained with doc_max_length " +
-                std::to_string(prev.doc_max_length) + " and compress_rate " + std::to_string(prev.compress_rate) +
-                ", this run asks for " + std::to_string(s.doc_max_length) + " and " + std::to_string(s.compress_rate) +
+    throw Error(where + " was trained with doc_max_length " + std::to_string(prev.doc_max_length) +
+                " and compress_rate " + std::to_string(prev.compress_rate) + ", this run asks for " +
+                std::to_string(s.doc_max_length) + " and " + std::to_string(s.compress_rate) +
                 "; use the checkpoint's values");
+  const nlohmann::json init = s.model.init_config.is_null() ? nlohmann::json() : nlohmann::json(s.model.init_config);
+  const nlohmann::json prev_init = prev.init_config.is_null() ? nlohmann::json() : nlohmann::json(prev.init_config);
+  if (prev.base_model != s.model.model_name_or_path || prev_init != init)
+    throw Error(where + " was trained on base model '" +
+                (prev.base_model.empty() ? "random init " + prev_init.dump() : prev.base_model) + "', this run loads '" +
+                (s.model.model_name_or_path.empty() ? "random init " + init.dump() : s.model.model_name_or_path) +
+                "'; every stage trains on the same base model (set model.model_name_or_path / model.init_config "
+                "to the checkpoint's)");
+  return prev_init.is_null() ? static_cast<uint64_t>(s.args.seed) : static_cast<uint64_t>(prev.init_seed);
 }
 
 // Adapter `name`'s weights from <dir>/adapters/<name>/ copied into the live
@@ -53,11 +66,12 @@ void copy_adapter_in_place(model::CausalLMImpl& lm, const std::string& dir, cons
 
 hf::PretrainedModel prepare_clara_model(const settings::ClaraSettings& s, torch::Device device,
                                         std::vector<std::string>& trainable_adapters) {
+  uint64_t init_seed = static_cast<uint64_t>(s.args.seed);
   if (s.stage != "stage1") {
     if (!fs::is_directory(s.pretrain_checkpoint))
       throw Error("clara: pretrain_checkpoint " + s.pretrain_checkpoint + " is not a folder; " + s.stage +
                   " starts from the previous stage's checkpoint (<save_path>/final)");
-    check_pretrain_config(s);
+    init_seed = check_pretrain_config(s);
   }
   const torch::Dtype dtype = train::weight_dtype({s.args.bf16, s.args.fp16, s.model.torch_dtype, "train"}, device);
   hf::PretrainedSpec spec;
@@ -69,7 +83,7 @@ hf::PretrainedModel prepare_clara_model(const settings::ClaraSettings& s, torch:
   // (Qwen's first one stands in for its missing bos), then CLaRa's.
   spec.special_tokens = tokenizer::Tokenizer::from_dir(s.model.tokenizer).additional_special_tokens();
   for (const auto& t : data::clara_added_tokens(s.n_mem)) spec.special_tokens.push_back(t);
-  hf::PretrainedModel m = hf::load_pretrained(spec, dtype, device, static_cast<uint64_t>(s.args.seed));
+  hf::PretrainedModel m = hf::load_pretrained(spec, dtype, device, init_seed);
   lora::LoraConfig fresh = clara_lora_config(s.lora_r);
   fresh.lora_alpha = s.lora_alpha;
   fresh.lora_dropout = s.lora_dropout;
@@ -106,6 +120,8 @@ ClaraRecipeOptions clara_recipe_options(const settings::ClaraSettings& s) {
   c.base_model = s.model.model_name_or_path;
   c.init_config = s.model.init_config;
   c.init_seed = s.args.seed;
+  if (s.stage != "stage1" && !s.model.init_config.is_null() && fs::is_directory(s.pretrain_checkpoint))
+    c.init_seed = read_clara_config(s.pretrain_checkpoint).init_seed;  // the base the stage really ran on
   c.added_tokens = data::clara_added_tokens(s.n_mem);
   return o;
 }
