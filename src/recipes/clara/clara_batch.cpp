@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "data/clara_layout.h"
+#include "data/dataset_blend.h"
 #include "data/deterministic_random.h"
 #include "data/jsonl.h"
 
@@ -36,14 +37,25 @@ std::string first_question(const data::ClaraRow& r) { return r.questions.empty()
 }  // namespace
 
 std::vector<data::ClaraRow> read_clara_rows(const std::vector<std::string>& files, const std::string& stage,
-                                            int64_t top_k, int64_t max_samples, std::vector<std::string>& warnings) {
-  std::vector<data::ClaraRow> rows;
+                                            int64_t top_k, int64_t max_samples, std::vector<std::string>& warnings,
+                                            const std::vector<double>& probs, uint64_t seed) {
+  std::vector<std::vector<data::ClaraRow>> sources;
   for (const auto& file : files) {
     data::JsonlFile f = data::read_jsonl(file, data::OnError::Raise);
+    auto& rows = sources.emplace_back();
     for (size_t i = 0; i < f.rows.size() && static_cast<int64_t>(rows.size()) < max_samples; ++i)
       rows.push_back(data::parse_clara_row(f.rows[i].value, static_cast<int64_t>(i), stage, top_k, file, warnings));
   }
-  return rows;
+  std::vector<data::ClaraRow> out;
+  if (sources.size() > 1 && !probs.empty()) {
+    std::vector<size_t> sizes;
+    for (const auto& s : sources) sizes.push_back(s.size());
+    for (const data::BlendPick& p : data::blend_order(sizes, probs, seed, "data.dataset_probs"))
+      out.push_back(sources[p.source][p.row]);
+    return out;
+  }
+  for (auto& s : sources) out.insert(out.end(), s.begin(), s.end());
+  return out;
 }
 
 data::ClaraPrompt clara_training_prompt(const data::ClaraRow& row, const ClaraBatchOptions& o, int64_t epoch) {

@@ -29,10 +29,13 @@ struct ClaraBatchOptions {
   uint64_t seed = 42;
 };
 
-// Every row of `files` (in order) up to max_samples, checked by the stage's
-// rules (data/clara_rows.h); warnings are appended.
+// The rows of `files`, at most max_samples from each (as the original),
+// checked by the stage's rules (data/clara_rows.h); warnings are appended.
+// Several files with `probs` are blended (data/dataset_blend.h, seeded by
+// `seed`); otherwise they follow one another in order.
 std::vector<data::ClaraRow> read_clara_rows(const std::vector<std::string>& files, const std::string& stage,
-                                            int64_t top_k, int64_t max_samples, std::vector<std::string>& warnings);
+                                            int64_t top_k, int64_t max_samples, std::vector<std::string>& warnings,
+                                            const std::vector<double>& probs = {}, uint64_t seed = 42);
 
 // The decoder prompt of a row in this stage (stage1: qa or a paraphrase template).
 data::ClaraPrompt clara_training_prompt(const data::ClaraRow& row, const ClaraBatchOptions& o, int64_t epoch);

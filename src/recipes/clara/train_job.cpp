@@ -36,13 +36,12 @@ int run_clara(const runtime::JobContext& job) {
 
   // 3. Data: the stage's rows (errors name file and row).
   std::vector<std::string> warnings;
-  std::vector<data::ClaraRow> rows = read_clara_rows(s.datasets, s.stage, s.generation_top_k, s.max_samples, warnings);
+  std::vector<data::ClaraRow> rows = read_clara_rows(s.datasets, s.stage, s.generation_top_k, s.max_samples, warnings,
+                                                     s.dataset_probs, static_cast<uint64_t>(s.args.seed));
   std::vector<data::ClaraRow> eval_rows;
   if (!s.eval_dataset.empty())
     eval_rows = read_clara_rows({s.eval_dataset}, s.stage, s.generation_top_k, s.max_samples, warnings);
   for (const auto& w : warnings) std::cerr << "clara: " << w << "\n";
-  if (s.dataset_probs.size() > 1)
-    std::cerr << "clara: dataset_probs is accepted; the " << s.datasets.size() << " files are concatenated\n";
   std::cerr << "clara: " << s.stage << ", n_mem " << s.n_mem << " (doc_max_length " << s.doc_max_length
             << " / compress_rate " << s.compress_rate << "), top_k " << s.generation_top_k << ", training";
   for (const auto& a : trainable) std::cerr << " " << a;
