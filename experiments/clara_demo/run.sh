@@ -10,7 +10,8 @@
 #   5. table:      summarize.py -> results.md beside this script
 # Usage: experiments/clara_demo/run.sh   (WORK, BIN, ROWS (training rows per stage, 2000),
 #        EVAL_ROWS (200), RATES ("4 16"))
-# The CLaRa stages use configs/clara/demo.yaml (a tiny random Mistral, LoRA r 8, CPU); every
+# The CLaRa stages use configs/experiment/clara_demo.yaml (configs/clara/demo.yaml on the RAG-FiT
+# baseline's model, LoRA r 8, CPU); every
 # stage starts from the previous stage's <output_dir>/final.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -30,8 +31,7 @@ clara_train() {
   local extra=()
   [ -n "${5:-}" ] && extra=(pretrain_checkpoint="$5")
   [ "$1" != stage1 ] && extra+=(generation_top_k=5)
-  "$BIN/train" -cp "$ROOT/configs/clara" -cn demo stage="$1" compress_rate="$2" doc_max_length="$DOC_MAX_LENGTH" \
-    model.model_name_or_path="$BASE" model.init_config=null model.tokenizer="$BASE" model.chat_template=null \
+  "$BIN/train" -cp "$ROOT/configs/experiment" -cn clara_demo stage="$1" compress_rate="$2" doc_max_length="$DOC_MAX_LENGTH" \
     data.dataset="$3" train.output_dir="$4" hydra.run.dir="runs/$(echo "$4" | tr / -)" "${extra[@]}" 2>&1 | tail -2
 }
 
@@ -50,9 +50,8 @@ for split in with_pos no_pos; do
     hydra.run.dir="runs/evaluation-rag-fit-$split" 2>&1 | tail -1
 done
 
-# CLaRa starts from the RAG-FiT model, as the paper's starts from an instruct
-# model that already answers from text: the same base, documents compressed.
-BASE=models/rag-fit/checkpoint
+# CLaRa starts from the RAG-FiT model (configs/experiment/clara_demo.yaml), as
+# the paper's starts from an instruct model that already answers from text.
 for cr in $RATES; do
   step "3. CLaRa, compression rate $cr"
   clara_train stage1 "$cr" data/stage1.jsonl "models/cr$cr/stage1"
