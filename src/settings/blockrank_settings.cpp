@@ -7,6 +7,7 @@
 
 #include "config/node_json.h"
 #include "core/error.h"
+#include "settings/section_checks.h"
 #include "settings/hf_hub_cache.h"
 
 namespace ragforge::settings {
@@ -83,12 +84,6 @@ void require_section_keys(const ConfigView& v, const std::set<std::string>& know
 }
 
 // ---- checks -----------------------------------------------------------------------
-
-void require_at_least(const ConfigView& v, const std::string& key, int64_t value, int64_t min) {
-  if (value >= min) return;
-  throw Error(v.full_key(key) + ": must be >= " + std::to_string(min) + ", got " + std::to_string(value) +
-              v.origin_suffix(key));
-}
 
 void require_num_documents(const ConfigView& v, int64_t n) {
   if (n == -1 || n >= 1) return;

@@ -5,27 +5,13 @@
 #include <set>
 
 #include "core/error.h"
+#include "settings/section_checks.h"
 
 namespace ragforge::settings {
 namespace {
 
 using config::ConfigView;
 using config::Node;
-
-const Node& empty_dict() {
-  static const Node kEmpty = Node::dict();
-  return kEmpty;
-}
-
-ConfigView section(const ConfigView& root, const std::string& key) {
-  return root.has(key) ? root.child(key) : ConfigView(empty_dict(), key);
-}
-
-void require_at_least(const ConfigView& v, const std::string& key, int64_t value, int64_t min) {
-  if (value < min)
-    throw Error(v.full_key(key) + ": must be >= " + std::to_string(min) + ", got " + std::to_string(value) +
-                v.origin_suffix(key));
-}
 
 // §2.6, per stage: max_len, global batch, lr, schedule, top_k, mse_loss.
 struct StageDefaults {
@@ -166,7 +152,7 @@ ClaraSettings parse_clara_config(const ConfigView& root) {
   if (!root.has("model"))
     throw Error("model: missing; add a model: section with model_name_or_path (an HF folder) or init_config and tokenizer");
   read_model(root.child("model"), s);
-  read_data(section(root, "data"), s);
+  read_data(optional_section(root, "data"), s);
 
   s.doc_max_length = root.get_int("doc_max_length", s.doc_max_length);
   s.compress_rate = root.get_int("compress_rate", s.compress_rate);
@@ -197,7 +183,7 @@ ClaraSettings parse_clara_config(const ConfigView& root) {
   const int64_t max_ckpt_num = root.get_int("max_ckpt_num", 3);
   require_at_least(root, "max_ckpt_num", max_ckpt_num, 1);
 
-  const ConfigView lora = section(root, "lora");
+  const ConfigView lora = optional_section(root, "lora");
   lora.require_known_keys({"r", "alpha", "dropout"});
   s.lora_r = lora.get_int("r", s.lora_r);
   s.lora_alpha = lora.get_float("alpha", 2.0 * static_cast<double>(s.lora_r));
@@ -206,18 +192,18 @@ ClaraSettings parse_clara_config(const ConfigView& root) {
   if (!(s.lora_dropout >= 0 && s.lora_dropout < 1))
     throw Error(lora.full_key("dropout") + ": must be in [0, 1)" + lora.origin_suffix("dropout"));
 
-  const ConfigView stage2 = section(root, "stage2");
+  const ConfigView stage2 = optional_section(root, "stage2");
   stage2.require_known_keys({"query_pad_to_max_len"});
   s.query_pad_to_max_len = stage2.get_bool("query_pad_to_max_len", false);
 
-  const ConfigView debug = section(root, "debug");
+  const ConfigView debug = optional_section(root, "debug");
   debug.require_known_keys({"every_steps", "max_print_tokens"});
   s.debug_every_steps = debug.get_int("every_steps", 0);
   s.debug_max_print_tokens = debug.get_int("max_print_tokens", 100);
   require_at_least(debug, "every_steps", s.debug_every_steps, 0);
   require_at_least(debug, "max_print_tokens", s.debug_max_print_tokens, 1);
 
-  s.args = read_train(section(root, "train"), s, d, max_ckpt_num);
+  s.args = read_train(optional_section(root, "train"), s, d, max_ckpt_num);
   return s;
 }
 

@@ -5,27 +5,13 @@
 
 #include "config/node_json.h"
 #include "core/error.h"
+#include "settings/section_checks.h"
 
 namespace ragforge::settings {
 namespace {
 
 using config::ConfigView;
 using config::Node;
-
-const Node& empty_dict() {
-  static const Node kEmpty = Node::dict();
-  return kEmpty;
-}
-
-ConfigView section(const ConfigView& root, const std::string& key) {
-  return root.has(key) ? root.child(key) : ConfigView(empty_dict(), key);
-}
-
-void require_positive(const ConfigView& v, const std::string& key, int64_t value, int64_t min = 1) {
-  if (value < min)
-    throw Error(v.full_key(key) + ": must be >= " + std::to_string(min) + ", got " + std::to_string(value) +
-                v.origin_suffix(key));
-}
 
 std::vector<int64_t> int_list(const ConfigView& v, const std::string& key, std::vector<int64_t> fallback) {
   if (!v.has(key)) return fallback;
@@ -86,8 +72,8 @@ void read_lora(const ConfigView& lora, StepConfidenceSettings& s) {
                                                ? lora.get_string_list("lora_target_modules")
                                                : std::vector<std::string>{"q_proj", "k_proj", "v_proj", "o_proj"};
   if (!s.use_lora) return;
-  require_positive(lora, "lora_r", r);
-  require_positive(lora, "lora_alpha", alpha);
+  require_at_least(lora, "lora_r", r, 1);
+  require_at_least(lora, "lora_alpha", alpha, 1);
   if (!(dropout >= 0 && dropout < 1))
     throw Error(lora.full_key("lora_dropout") + ": must be in [0, 1)" + lora.origin_suffix("lora_dropout"));
   if (modules.empty()) throw Error(lora.full_key("lora_target_modules") + ": lists no module");
@@ -135,8 +121,8 @@ void read_data(const ConfigView& data, StepConfidenceSettings& s) {
   s.max_test_samples = data.get_int("max_test_samples", 0);
   s.max_length = data.get_int("max_length", s.max_length);
   s.max_steps_per_example = data.get_int("max_steps_per_example", s.max_steps_per_example);
-  require_positive(data, "max_length", s.max_length);
-  require_positive(data, "max_steps_per_example", s.max_steps_per_example);
+  require_at_least(data, "max_length", s.max_length, 1);
+  require_at_least(data, "max_steps_per_example", s.max_steps_per_example, 1);
 }
 
 void read_training(const ConfigView& t, StepConfidenceSettings& s) {
@@ -177,7 +163,7 @@ void read_training(const ConfigView& t, StepConfidenceSettings& s) {
   s.keep_last_checkpoints = t.get_int("keep_last_checkpoints", 3);
   for (const char* k : {"max_steps", "eval_steps", "save_steps", "logging_steps", "per_device_train_batch_size",
                         "per_device_eval_batch_size", "gradient_accumulation_steps"})
-    require_positive(t, k, t.get_int(k, 1));
+    require_at_least(t, k, t.get_int(k, 1), 1);
   if (s.keep_last_checkpoints < -1)
     throw Error(t.full_key("keep_last_checkpoints") + ": must be >= 0 (or -1: keep all)");
   if (a.fp16) throw Error(t.full_key("fp16") + ": the step-confidence recipe trains in bf16 or fp32; set fp16=false");
@@ -205,7 +191,7 @@ void read_eval(const ConfigView& e, StepConfidenceSettings& s) {
   s.max_eval_batches = e.get_int("max_eval_batches", s.max_eval_batches);
   if (s.max_eval_batches < 0) throw Error(e.full_key("max_eval_batches") + ": must be >= 0 (0: all batches)");
   s.ece_n_bins = e.get_int("ece_n_bins", s.ece_n_bins);
-  require_positive(e, "ece_n_bins", s.ece_n_bins);
+  require_at_least(e, "ece_n_bins", s.ece_n_bins, 1);
   s.eval_per_dataset = e.get_bool("eval_per_dataset", true);
   s.save_predictions = e.get_bool("save_predictions", true);
 }
@@ -222,11 +208,11 @@ StepConfidenceSettings parse_step_confidence_config(const ConfigView& root) {
   s.output_dir = root.get_string("output_dir", "outputs") + "/" + s.experiment_name;
   if (!root.has("model"))
     throw Error("model: missing; add a model: section with model_name (an HF folder) or init_config and tokenizer");
-  read_lora(section(root, "lora"), s);
+  read_lora(optional_section(root, "lora"), s);
   read_model(root.child("model"), s);
-  read_data(section(root, "data"), s);
-  read_training(section(root, "training"), s);
-  read_eval(section(root, "eval"), s);
+  read_data(optional_section(root, "data"), s);
+  read_training(optional_section(root, "training"), s);
+  read_eval(optional_section(root, "eval"), s);
   s.args.output_dir = s.output_dir + "/checkpoints";
   return s;
 }
