@@ -81,6 +81,19 @@ std::shared_ptr<CausalLMImpl> blocked_attention_model() {
   return lm;
 }
 
+// Adapter `name` on every linear layer, with random A and B (B = 0 would give no gradient to A).
+void add_random_adapter(CausalLMImpl& lm, const std::string& name) {
+  lora::LoraConfig cfg;
+  cfg.r = 4;
+  cfg.lora_alpha = 8;
+  cfg.all_linear = true;
+  lora::add_adapter(lm, name, cfg);
+  for (auto& [k, t] : lora::adapter_state_dict(lm, name)) {
+    torch::NoGradGuard ng;
+    t.normal_(0, 0.1);
+  }
+}
+
 TEST(Checkpointing, BlockedAttentionGradientsMatchAStepWithoutIt) {
   auto lm = blocked_attention_model();
   const int64_t B = 2, T = 300;
@@ -109,15 +122,7 @@ TEST(Checkpointing, BlockedAttentionGradientsMatchAStepWithoutIt) {
 
   // LoRA on every linear layer (frozen base: the skipped projection's input
   // gradient still flows) gives the same adapter gradients.
-  lora::LoraConfig cfg;
-  cfg.r = 4;
-  cfg.lora_alpha = 8;
-  cfg.all_linear = true;
-  lora::add_adapter(*lm, "a", cfg);
-  for (auto& [k, t] : lora::adapter_state_dict(*lm, "a")) {
-    torch::NoGradGuard ng;
-    t.normal_(0, 0.1);
-  }
+  add_random_adapter(*lm, "a");
   lora::set_active_adapter(*lm, "a");
   lora::mark_only_adapter_trainable(*lm, "a");
   auto lora_grads = [&](bool ckpt) {
@@ -142,17 +147,7 @@ TEST(Checkpointing, TheRecomputeRunsUnderTheForwardsAdapter) {
   // Adapter a's forward, then adapter b's, then one backward (CLaRa's encoder
   // and decoder): each checkpointed layer must replay under its own adapter.
   auto lm = blocked_attention_model();
-  lora::LoraConfig cfg;
-  cfg.r = 4;
-  cfg.lora_alpha = 8;
-  cfg.all_linear = true;
-  for (const char* name : {"a", "b"}) {
-    lora::add_adapter(*lm, name, cfg);
-    for (auto& [k, t] : lora::adapter_state_dict(*lm, name)) {
-      torch::NoGradGuard ng;
-      t.normal_(0, 0.1);
-    }
-  }
+  for (const char* name : {"a", "b"}) add_random_adapter(*lm, name);
   for (auto& p : lm->parameters()) p.set_requires_grad(false);
   for (const char* name : {"a", "b"})
     for (auto& [k, t] : lora::adapter_state_dict(*lm, name)) t.set_requires_grad(true);
