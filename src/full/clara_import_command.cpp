@@ -1,5 +1,5 @@
 // `ragforge clara-import --published DIR --base_model DIR --output DIR
-// [--tokenizer DIR] [--dtype bfloat16|float32]`: a checkpoint published by
+// [--tokenizer DIR] [--stage S] [--dtype bfloat16|float32]`: a checkpoint published by
 // apple/ml-clara (compression-<CR>/{config.json, adapters.pth,
 // decoder_first_last_layers.pth}) as a ragforge CLaRa checkpoint, for
 // clara-eval or as the next stage's pretrain_checkpoint; runs
@@ -15,7 +15,7 @@ namespace ragforge::full {
 namespace {
 
 struct ClaraImportOptions {
-  std::string published, base_model, tokenizer, output, dtype = "bfloat16";
+  std::string published, base_model, tokenizer, output, stage, dtype = "bfloat16";
 };
 
 const CommandRegistration reg(
@@ -29,12 +29,14 @@ const CommandRegistration reg(
           ->required();
       cmd.add_option("--output", o->output, "the checkpoint folder to create")->required();
       cmd.add_option("--tokenizer", o->tokenizer, "the base tokenizer folder (default: --base_model)");
+      cmd.add_option("--stage", o->stage, "the stage to record (default: config.json's training_stage)");
       cmd.add_option("--dtype", o->dtype, "weights in the output: bfloat16 (as published) or float32")
           ->capture_default_str()
           ->check(CLI::IsMember({"bfloat16", "float32"}));
       return [o] {
         const nlohmann::json args = {{"published", o->published}, {"base_model", o->base_model},
-                                     {"tokenizer", o->tokenizer}, {"output", o->output}, {"dtype", o->dtype}};
+                                     {"tokenizer", o->tokenizer}, {"output", o->output}, {"stage", o->stage},
+                                     {"dtype", o->dtype}};
         return cli::run_job("clara-import", args.dump());
       };
     });

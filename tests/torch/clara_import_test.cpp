@@ -202,6 +202,11 @@ TEST(ClaraImport, BadInputIsRefusedByNameAndWritesNothing) {
   EXPECT_NE(r.exit_code, 0);
   EXPECT_CONTAINS(r.err, "already exists; remove it or choose another --output");
   EXPECT_EQ(dir.read("taken/keep.txt"), "mine");
+  // --stage records a stage ragforge runs for a checkpoint whose own it does not.
+  const auto staged = import(dir, edited_config(dir, "reasoning-2", "training_stage", "stage2_reasoning"),
+                             dir / "staged", {"--stage", "stage1_2"});
+  ASSERT_EQ(staged.exit_code, 0) << staged.err;
+  EXPECT_EQ(nlohmann::json::parse(dir.read("staged/clara_config.json"))["stage"], "stage1_2");
 }
 
 TEST(TorchFile, ReadsWhatTorchSaveWroteAndNamesTheFileOnDamage) {

@@ -31,7 +31,7 @@ struct PublishedConfig {
   std::string decoder_model_name;
 };
 
-PublishedConfig read_published_config(const std::string& dir) {
+PublishedConfig read_published_config(const std::string& dir, const std::string& stage) {
   const std::string path = (fs::path(dir) / "config.json").string();
   std::ifstream in(path);
   if (!in) throw Error("clara-import: " + dir + " has no config.json; give a published compression-<CR> folder");
@@ -54,6 +54,8 @@ PublishedConfig read_published_config(const std::string& dir) {
   read("lora_r", c.lora_r);
   read("generation_top_k", c.generation_top_k);
   read("training_stage", c.training_stage);
+  const std::string stage_source = stage.empty() ? path + ": training_stage" : "clara-import: --stage";
+  if (!stage.empty()) c.training_stage = stage;
   read("different_mem_tokens", c.different_mem_tokens);
   read("kbtc_training", c.kbtc_training);
   if (j.contains("decoder_model_name") && j.at("decoder_model_name").is_string())
@@ -67,8 +69,8 @@ PublishedConfig read_published_config(const std::string& dir) {
   if (c.lora_r <= 0) throw Error(path + ": lora_r must be positive");
   const std::set<std::string> stages = {"stage1", "stage1_2", "stage2", "stage2_pretrain_retrieval"};
   if (!stages.count(c.training_stage))
-    throw Error(path + ": training_stage '" + c.training_stage + "' is not a stage ragforge runs (stage1, stage1_2, "
-                "stage2, stage2_pretrain_retrieval)");
+    throw Error(stage_source + " '" + c.training_stage + "' is not a stage ragforge runs (stage1, stage1_2, "
+                "stage2, stage2_pretrain_retrieval); give --stage to record one of them");
   return c;
 }
 
@@ -135,7 +137,7 @@ ClaraImportResult import_published_clara(const ClaraImportOptions& o) {
   if (fs::exists(o.output))
     throw Error("clara-import: " + o.output + " already exists; remove it or choose another --output");
   if (!fs::is_directory(o.published)) throw Error("clara-import: " + o.published + " is not a folder");
-  const PublishedConfig pub = read_published_config(o.published);
+  const PublishedConfig pub = read_published_config(o.published, o.stage);
   const int64_t n_mem = pub.doc_max_length / pub.compr_rate;
   const std::string adapters_path = (fs::path(o.published) / "adapters.pth").string();
   const std::string rows_path = (fs::path(o.published) / "decoder_first_last_layers.pth").string();

@@ -25,6 +25,7 @@ struct ClaraImportOptions {
   std::string base_model;  // the base HF folder (the published config names it as decoder_model_name)
   std::string tokenizer;   // "" : base_model's
   std::string output;      // the ragforge checkpoint folder to create
+  std::string stage;       // "" : config.json's training_stage
   torch::Dtype dtype = torch::kBFloat16;  // the published tensors' dtype
 };
 

@@ -19,6 +19,7 @@ int run_clara_import(const runtime::JobContext& job) {
   o.base_model = a.get_string("base_model");
   o.tokenizer = a.get_string("tokenizer", "");
   o.output = a.get_string("output");
+  o.stage = a.get_string("stage", "");
   const std::string dtype = a.get_string("dtype", "bfloat16");
   if (dtype == "bfloat16") o.dtype = torch::kBFloat16;
   else if (dtype == "float32") o.dtype = torch::kFloat32;
