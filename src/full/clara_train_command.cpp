@@ -1,35 +1,42 @@
 // `ragforge clara-train [--stage S] [--compress_rate N] ... [--save_path DIR]`:
-// the original's train_sft.py command line (and the fork's environment
-// variables) mapped onto the config `train -cp configs/clara -cn <stage>`
-// composes, run by the same job (recipes/clara/train_job.cpp). Absent keys
-// take the stage's defaults (recipes.md §2.6, settings/clara_settings.h).
+// the original's train_sft.py command line mapped onto the config
+// `train -cp configs/clara -cn <stage>` composes, run by the same job
+// (recipes/clara/train_job.cpp). Absent keys take the stage's defaults
+// (recipes.md §2.6, settings/clara_settings.h).
 //
-//   flag / env var                           config key
-//   --pretrain MODEL_PATH                    model.model_name_or_path
-//   --tokenizer (ragforge's)                 model.tokenizer
-//   --stage STAGE                            stage
-//   --dataset DATASET                        data.dataset (comma-separated: several files)
-//   --dataset_probs                          data.dataset_probs
-//   --eval_dataset                           data.eval_dataset
-//   --save_path SAVE_PATH                    train.output_dir
-//   --pretrain_checkpoint PRETRAIN_CHECKPOINT  pretrain_checkpoint
-//   --doc_max_length DOC_MAX_LENGTH          doc_max_length
-//   --compress_rate COMPRESS_RATE            compress_rate
-//   --generation_top_k                       generation_top_k
-//   --max_len                                max_len
-//   --mse_loss / --qa_loss                   mse_loss / qa_loss
-//   --do_eval_gen                            do_eval_gen
-//   --learning_rate LEARNING_RATE            train.learning_rate
-//   --train_batch_size BATCH_SIZE            train_batch_size (global)
-//   --micro_train_batch_size MICRO_BATCH_SIZE  train.per_device_train_batch_size
-//   --max_epochs MAX_EPOCHS                  train.num_train_epochs
+//   flag                         config key
+//   --pretrain                   model.model_name_or_path
+//   --tokenizer (ragforge's)     model.tokenizer
+//   --stage                      stage
+//   --dataset                    data.dataset (comma-separated: several files)
+//   --dataset_probs              data.dataset_probs
+//   --eval_dataset               data.eval_dataset
+//   --save_path                  train.output_dir
+//   --pretrain_checkpoint        pretrain_checkpoint
+//   --doc_max_length             doc_max_length
+//   --compress_rate              compress_rate
+//   --generation_top_k           generation_top_k
+//   --max_len                    max_len
+//   --mse_loss / --qa_loss       mse_loss / qa_loss
+//   --do_eval_gen                do_eval_gen
+//   --learning_rate              train.learning_rate
+//   --train_batch_size           train_batch_size (global)
+//   --micro_train_batch_size     train.per_device_train_batch_size
+//   --max_epochs                 train.num_train_epochs
 //   --max_samples, --save_steps, --eval_steps, --logging_steps, --max_ckpt_num, --seed
-//   --bf16                                   train.bf16 (the default)
-//   DEBUG_MODE=1, DEBUG_EVERY_STEPS (5)      debug.every_steps
-//   DEBUG_MAX_PRINT_TOKENS                   debug.max_print_tokens
+//   --bf16                       train.bf16 (the default)
 //
-// A flag wins over its environment variable. --zero_stage and --flash_attn
-// are accepted and say what ragforge does instead.
+// The fork's environment variables stand in for absent flags (a flag wins).
+// Which key each one sets, and its type, is the table in
+// configs/clara/fork/qwen3_14b.yaml, the `+fork=qwen3_14b` config group that
+// reads the same variables; the flags' help names them too. Differences:
+// STAGE picks the stage here (a config cannot pick its own file, so there it
+// is `-cn ${STAGE:-stage1}`); as in the original's CLI, unset variables leave
+// the stage's defaults (Mistral-7B, printer off), not the fork's (Qwen3-14B,
+// printer every 5 steps); DEBUG_MODE may also be 1|0; DATASET may be
+// comma-separated.
+//
+// --zero_stage and --flash_attn are accepted and say what ragforge does instead.
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -133,8 +140,11 @@ int run_clara_train(const ClaraTrainOptions& o) {
   if (o.max_ckpt_num) cfg["max_ckpt_num"] = *o.max_ckpt_num;
   if (o.bf16) train["bf16"] = true;
   if (o.gradient_checkpointing) train["gradient_checkpointing"] = true;
-  // The fork: DEBUG_MODE=1 prints every DEBUG_EVERY_STEPS (5) steps.
+  // The fork: DEBUG_MODE=true prints every DEBUG_EVERY_STEPS (5) steps
+  // (fork/debug_mode/{true,false}.yaml; 1 and 0 are accepted here too).
   const auto mode = env("DEBUG_MODE");
+  if (mode && *mode != "true" && *mode != "false" && *mode != "1" && *mode != "0")
+    throw Error("environment variable DEBUG_MODE='" + *mode + "' is not true, false, 1 or 0");
   const bool debug_off = mode && (*mode == "0" || *mode == "false");
   if (!debug_off) {
     if (auto every = env("DEBUG_EVERY_STEPS")) cfg["debug"]["every_steps"] = env_int("DEBUG_EVERY_STEPS", *every);

@@ -483,10 +483,14 @@ class Loop {
     sinks_.log(line);
     if (main_) progress_->on_eval(state_.global_step, named);
     last_val_ = named;
+    // The best checkpoint is chosen by val/loss, or by eval/loss where a
+    // recipe names its evaluation keys itself (CLaRa, recipes.md §2.7).
     auto it = named.find("val/loss");
+    if (it == named.end()) it = named.find("eval/loss");
     if (it != named.end() && std::isfinite(it->second) && (!state_.best_metric || it->second < *state_.best_metric)) {
       state_.best_metric = it->second;
       state_.best_step = state_.global_step;
+      best_key_ = it->first;
     }
   }
 
@@ -515,7 +519,7 @@ class Loop {
     if (main_) {
       store_.publish(name);
       if (state_.best_step == state_.global_step && state_.best_metric)
-        store_.write_best(name, state_.global_step, "val/loss", *state_.best_metric);
+        store_.write_best(name, state_.global_step, best_key_, *state_.best_metric);
       store_.prune(args_.save_total_limit);
     }
     if (dp_) dp_->barrier();
@@ -630,6 +634,7 @@ class Loop {
 
   Window window_;
   std::map<std::string, double> last_val_;
+  std::string best_key_ = "val/loss";  // the key best_metric holds
   Clock::time_point start_time_;
   double session_loss_sum_ = 0;
   int64_t session_loss_steps_ = 0, session_steps_ = 0, session_samples_ = 0;

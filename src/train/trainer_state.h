@@ -23,7 +23,7 @@ struct TrainerState {
   int64_t consecutive_nonfinite = 0;
   int64_t overflow_skipped = 0;    // fp16: updates skipped for inf/NaN gradients at the loss scale
   int64_t scheduler_step = 0;      // lr-scheduler steps taken (an overflow skip takes none)
-  std::optional<double> best_metric;  // lowest val/loss so far
+  std::optional<double> best_metric;  // lowest val/loss (or eval/loss) so far
   int64_t best_step = -1;
   // The run's settings, compared on resume.
   int64_t seed = 0, max_steps = -1, total_steps = 0;

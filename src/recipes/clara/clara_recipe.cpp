@@ -1,5 +1,6 @@
 #include "recipes/clara/clara_recipe.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
@@ -109,6 +110,7 @@ ClaraRecipeOptions clara_recipe_options(const settings::ClaraSettings& s) {
   o.debug_every_steps = s.debug_every_steps;
   o.debug_max_print_tokens = s.debug_max_print_tokens;
   o.do_eval_gen = s.do_eval_gen;
+  o.eval_steps = s.args.eval_strategy == "steps" ? s.args.eval_steps : 0;
   ClaraCheckpointConfig& c = o.checkpoint;
   c.stage = s.stage;
   c.doc_max_length = s.doc_max_length;
@@ -162,13 +164,24 @@ train::MicroBatch ClaraRecipe::micro_batch(int64_t epoch, int64_t index) {
                            model_.lm->device());
 }
 
+// Micro-batches per optimizer step: accumulation × ranks (the loop deals a
+// step's group out round-robin, so rank 0 reads the group's first).
+int64_t ClaraRecipe::step_group() const {
+  return options_.accumulation * std::max(1, distributed::world_from_env().size);
+}
+
+// The loop's global step once the micro-batch (epoch_, index_) is in (a
+// final partial group per epoch still counts as a step); the same on resume.
+int64_t ClaraRecipe::optimizer_step() const {
+  const int64_t group = step_group(), per_epoch = (micro_batches_per_epoch() + group - 1) / group;
+  return epoch_ * per_epoch + index_ / group + 1;
+}
+
 // Every debug.every_steps optimizer steps, on rank 0, for the step's first micro-batch.
 bool ClaraRecipe::debug_due() const {
   if (options_.debug_every_steps <= 0 || options_.batch.stage == "stage2_pretrain_retrieval") return false;
-  if (index_ % options_.accumulation != 0 || !distributed::world_from_env().is_main()) return false;
-  const int64_t per_epoch = (micro_batches_per_epoch() + options_.accumulation - 1) / options_.accumulation;
-  const int64_t step = epoch_ * per_epoch + index_ / options_.accumulation + 1;
-  return step % options_.debug_every_steps == 0;
+  if (index_ % step_group() != 0 || !distributed::world_from_env().is_main()) return false;
+  return optimizer_step() % options_.debug_every_steps == 0;
 }
 
 train::LossOutput ClaraRecipe::loss(const train::MicroBatch& batch) {
@@ -239,8 +252,12 @@ std::map<std::string, double> ClaraRecipe::evaluate() {
     rows += n;
   }
   for (auto& [k, v] : sums) v /= rows;
-  // do_eval_gen: greedy answers (64 tokens) every 5th evaluation (§2.6).
-  if (options_.do_eval_gen && ++evaluations_ % 5 == 0) {
+  // do_eval_gen: greedy answers (64 tokens) at the steps that are multiples
+  // of 5 · eval_steps (§2.6; eval_steps each epoch = the steps per epoch), as
+  // the original decides it: by the global step, so a resumed run keeps them.
+  const int64_t per_epoch = (micro_batches_per_epoch() + step_group() - 1) / step_group();
+  const int64_t gen_every = 5 * (options_.eval_steps > 0 ? options_.eval_steps : per_epoch);
+  if (options_.do_eval_gen && optimizer_step() % gen_every == 0) {
     ClaraEvalOptions e;
     e.stage = options_.batch.stage == "stage2_pretrain_retrieval" ? "stage2" : options_.batch.stage;
     e.top_k = options_.batch.top_k;

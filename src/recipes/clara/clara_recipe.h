@@ -38,6 +38,8 @@ struct ClaraRecipeOptions {
   int64_t batch_size = 2, eval_batch_size = 2, accumulation = 1;
   int64_t debug_every_steps = 0, debug_max_print_tokens = 100;
   bool do_eval_gen = false;
+  // The loop's evaluation cadence in steps, 0 = each epoch; do_eval_gen generates every 5 · that.
+  int64_t eval_steps = 0;
   ClaraCheckpointConfig checkpoint;  // what clara_config.json says
 };
 
@@ -62,6 +64,8 @@ class ClaraRecipe final : public train::Recipe {
   const ClaraCodec& codec() const { return codec_; }
 
  private:
+  int64_t step_group() const;      // micro-batches per optimizer step, all ranks
+  int64_t optimizer_step() const;  // 1-based, of the micro-batch last read
   bool debug_due() const;
   void print_debug(const train::MicroBatch& batch, const torch::Tensor& first_row_logits) const;
   std::vector<const data::ClaraRow*> rows_of(const std::vector<int64_t>& indices,
@@ -74,7 +78,6 @@ class ClaraRecipe final : public train::Recipe {
   data::BatchPlan plan_;
   ClaraCodec codec_;
   int64_t epoch_ = 0, index_ = 0;  // the micro-batch loss() is about to see
-  int64_t evaluations_ = 0;
 };
 
 }  // namespace ragforge::recipes::clara
