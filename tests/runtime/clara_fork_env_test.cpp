@@ -58,6 +58,14 @@ void expect_lines(const std::string& yaml, const std::vector<std::string>& lines
                                                              << yaml;
 }
 
+// `train ... +fork=qwen3_14b` for a stage-1 run on the tiny model; the model,
+// data and sizes come from the environment.
+std::vector<std::string> fork_stage1_args() {
+  return {tool_bin("train"), "-cp", source_dir() + "/configs/clara", "-cn", "stage1", "+fork=qwen3_14b",
+          "model.tokenizer=" + clara_golden_dir() + "/tokenizer", "max_len=400", "lora.r=4", "lora.alpha=8",
+          "train.bf16=false", "train.gradient_checkpointing=false", "hydra.run.dir=run", "+train.progress=none"};
+}
+
 TEST(ClaraForkEnv, UnsetVariablesGiveTheForksDefaults) {
   ScratchDir dir;
   const std::string yaml = resolved_config(dir, "stage1", {});
@@ -74,10 +82,7 @@ TEST(ClaraForkEnv, UnsetVariablesGiveTheForksDefaults) {
   const std::string g = clara_golden_dir();
   auto r = run_clara_cli(
       dir,
-      {tool_bin("train"), "-cp", source_dir() + "/configs/clara", "-cn", "stage1",
-       "+fork=qwen3_14b", "model.tokenizer=" + g + "/tokenizer", "max_len=400", "lora.r=4",
-       "lora.alpha=8", "train.bf16=false", "train.gradient_checkpointing=false",
-       "hydra.run.dir=run", "+train.progress=none"},
+      fork_stage1_args(),
       fork_env({{"MODEL_PATH", g + "/model"},
                 {"DATASET", write_clara_stage1_rows(dir, "rows.jsonl", 4)},
                 {"SAVE_PATH", "out"},
@@ -134,10 +139,7 @@ TEST(ClaraForkEnv, ARunTakesItsSettingsFromTheEnvironment) {
   const std::string g = clara_golden_dir();
   auto r = run_clara_cli(
       dir,
-      {tool_bin("train"), "-cp", source_dir() + "/configs/clara", "-cn", "stage1",
-       "+fork=qwen3_14b", "model.tokenizer=" + g + "/tokenizer", "max_len=400", "lora.r=4",
-       "lora.alpha=8", "train.bf16=false", "train.gradient_checkpointing=false",
-       "hydra.run.dir=run", "+train.progress=none"},
+      fork_stage1_args(),
       fork_env({{"MODEL_PATH", g + "/model"},
                 {"DATASET", write_clara_stage1_rows(dir, "rows.jsonl", 4)},
                 {"SAVE_PATH", "fork-out"},

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "support/clara_cli.h"
 #include "support/run_files.h"
 #include "support/scratch_dir.h"
 #include "support/subprocess.h"
@@ -18,8 +19,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string golden() { return source_dir() + "/tests/data/golden/recipes/blockrank"; }
-std::string bin(const std::string& name) { return (fs::path(ragforge_bin()).parent_path() / name).string(); }
 
 // 4 rows per stage: stage1 one document (qa), stage1_2 five, stage2 six candidates with a pos_index.
 std::string write_rows(const ScratchDir& dir, const std::string& stage) {
@@ -43,18 +42,10 @@ std::string write_rows(const ScratchDir& dir, const std::string& stage) {
   return dir.write(stage + ".jsonl", text);
 }
 
-ProcessResult run_in(const ScratchDir& dir, std::vector<std::string> argv, std::map<std::string, std::string> env = {}) {
-  ProcessOptions o;
-  o.cwd = dir.path();
-  o.env = {{"OMP_NUM_THREADS", "1"}, {"WANDB_MODE", "disabled"}};
-  for (auto& [k, v] : env) o.env[k] = v;
-  return run_process(argv, o);
-}
-
 std::vector<std::string> stage_args(const ScratchDir& dir, const std::string& stage, const std::string& previous) {
-  std::vector<std::string> a = {bin("train"), "-cp", source_dir() + "/configs/clara", "-cn", stage,
-                                "model.model_name_or_path=" + golden() + "/model",
-                                "model.tokenizer=" + golden() + "/tokenizer", "data.dataset=" + write_rows(dir, stage),
+  std::vector<std::string> a = {tool_bin("train"), "-cp", source_dir() + "/configs/clara", "-cn", stage,
+                                "model.model_name_or_path=" + clara_golden_dir() + "/model",
+                                "model.tokenizer=" + clara_golden_dir() + "/tokenizer", "data.dataset=" + write_rows(dir, stage),
                                 "doc_max_length=24", "compress_rate=8", "max_len=400", "train_batch_size=2",
                                 "lora.r=4", "lora.alpha=8", "train.bf16=false", "train.gradient_checkpointing=false",
                                 "train.output_dir=out/" + stage, "hydra.run.dir=run/" + stage, "+train.progress=none"};
@@ -84,7 +75,7 @@ std::vector<nlohmann::json> loss_lines(const ScratchDir& dir, const std::string&
 
 TEST(ClaraTrainCli, ThreeStagesEachFromTheLastWithTheCheckpointLayoutAndLoggedLosses) {
   ScratchDir dir;
-  auto s1 = run_in(dir, stage_args(dir, "stage1", ""));
+  auto s1 = run_clara_cli(dir, stage_args(dir, "stage1", ""));
   ASSERT_EQ(s1.exit_code, 0) << s1.err;
   expect_layout(dir, "stage1", {"encoder_adapter", "decoder_adapter"});
   auto l1 = loss_lines(dir, "stage1");
@@ -97,12 +88,12 @@ TEST(ClaraTrainCli, ThreeStagesEachFromTheLastWithTheCheckpointLayoutAndLoggedLo
                 l["train/loss"].get<double>() + 0.1 * l["train/mse_loss"].get<double>(), 1e-5);
   }
 
-  auto s12 = run_in(dir, stage_args(dir, "stage1_2", "stage1"));
+  auto s12 = run_clara_cli(dir, stage_args(dir, "stage1_2", "stage1"));
   ASSERT_EQ(s12.exit_code, 0) << s12.err;
   expect_layout(dir, "stage1_2", {"encoder_adapter", "decoder_adapter"});
   ASSERT_EQ(loss_lines(dir, "stage1_2").size(), 2u);
 
-  auto s2 = run_in(dir, stage_args(dir, "stage2", "stage1_2"));
+  auto s2 = run_clara_cli(dir, stage_args(dir, "stage2", "stage1_2"));
   ASSERT_EQ(s2.exit_code, 0) << s2.err;
   expect_layout(dir, "stage2", {"encoder_adapter", "decoder_adapter", "query_reasoner_adapter"});
   auto l2 = loss_lines(dir, "stage2");
@@ -114,7 +105,7 @@ TEST(ClaraTrainCli, ThreeStagesEachFromTheLastWithTheCheckpointLayoutAndLoggedLo
   EXPECT_FALSE(l2[0].contains("train/total_loss")) << "stage 2 trains on CE only";
 
   // Without its pretrain checkpoint a stage refuses to start and says why.
-  auto bad = run_in(dir, stage_args(dir, "stage2", ""));
+  auto bad = run_clara_cli(dir, stage_args(dir, "stage2", ""));
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_NE(bad.err.find("pretrain_checkpoint: stage2 starts from the previous stage's checkpoint"), std::string::npos)
       << bad.err;
@@ -123,8 +114,8 @@ TEST(ClaraTrainCli, ThreeStagesEachFromTheLastWithTheCheckpointLayoutAndLoggedLo
 TEST(ClaraTrainCli, TheOriginalsFlagsAndTheForksEnvironmentMapOntoTheConfig) {
   ScratchDir dir;
   const std::string data = write_rows(dir, "stage1");
-  auto r = run_in(dir,
-                  {ragforge_bin(), "clara-train", "--pretrain", golden() + "/model", "--tokenizer", golden() + "/tokenizer",
+  auto r = run_clara_cli(dir,
+                  {ragforge_bin(), "clara-train", "--pretrain", clara_golden_dir() + "/model", "--tokenizer", clara_golden_dir() + "/tokenizer",
                    "--dataset", data, "--doc_max_length", "24", "--max_len", "400", "--train_batch_size", "2",
                    "--micro_train_batch_size", "2", "--mse_loss", "--qa_loss", "--zero_stage", "2", "--flash_attn"},
                   {{"STAGE", "stage1"}, {"COMPRESS_RATE", "8"}, {"SAVE_PATH", "cli-out"}, {"LEARNING_RATE", "0.001"},
