@@ -6,6 +6,7 @@
 // serves clara-eval and the next stage, and bad input is refused by name
 // with nothing written.
 #include <gtest/gtest.h>
+#include <caffe2/serialize/inline_container.h>
 #include <torch/serialize.h>
 
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include <set>
 
 #include "io/safetensors.h"
+#include "io/pickle_compat.h"
 #include "io/torch_file.h"
 #include "support/clara_cli.h"
 #include "support/error_of.h"
@@ -89,6 +91,12 @@ TEST(ClaraImport, DistinctMemTokensImportAsPublished) {
   EXPECT_EQ(added["<MEM0>"], 259);
   EXPECT_EQ(added["<SEP>"], 264);
   EXPECT_FALSE(fs::exists(dir / "ck.tmp-import"));
+
+  // "out/" names the folder out, and its temporary folder lies beside it.
+  const auto slash = import(dir, published("distinct-mem"), dir / "slash/");
+  ASSERT_EQ(slash.exit_code, 0) << slash.err;
+  EXPECT_EQ(dir.read("slash/clara_config.json"), dir.read("ck/clara_config.json"));
+  EXPECT_FALSE(fs::exists(dir / "slash.tmp-import"));
 }
 
 TEST(ClaraImport, ASharedMemTokenFillsEveryMemoryRow) {
@@ -225,6 +233,71 @@ TEST(TorchFile, ReadsWhatTorchSaveWroteAndNamesTheFileOnDamage) {
   EXPECT_TRUE(torch::equal(one.at("only").at("w"), torch::arange(6, torch::kFloat32).reshape({2, 3})));
   EXPECT_CONTAINS(error_of([] { io::read_torch_state_dict(published("shared-mem") + "/adapters.pth"); }),
                   "'encoder_adapter' is a GenericDict, not a tensor");
+}
+
+TEST(TorchFile, ReadsTheOtherFormsOfAStateDict) {
+  const auto arange = torch::arange(6, torch::kFloat32).reshape({2, 3});
+  // nn.Linear(3, 2).state_dict(): an OrderedDict with its _metadata attribute.
+  const auto linear = io::read_torch_state_dict(published("ordered-state-dict.pth"));
+  ASSERT_EQ(linear.size(), 2u);
+  EXPECT_TRUE(torch::equal(linear.at("weight"), arange));
+  EXPECT_TRUE(torch::equal(linear.at("bias"), torch::tensor({7.0f, 8.0f})));
+  // OrderedDicts inside a dict (the class memoized and fetched again).
+  const auto nested = io::read_torch_dict_of_state_dicts(published("nested-ordered.pth"));
+  ASSERT_EQ(nested.size(), 2u);
+  EXPECT_TRUE(torch::equal(nested.at("a").at("w"), arange));
+  EXPECT_TRUE(torch::equal(nested.at("b").at("v"), arange + 1));
+  // nn.Parameter, as a model saved on the CPU holds.
+  EXPECT_TRUE(torch::equal(io::read_torch_state_dict(published("parameters.pth")).at("w"), arange));
+  // A size x stride that wraps around 64 bits is refused, not read past the storage.
+  EXPECT_CONTAINS(error_of([] { io::read_torch_state_dict(published("wrapping-stride.pth")); }),
+                  "wrapping-stride.pth: tensor 'w' has strides past any storage; the file is damaged");
+}
+
+// Every prefix and every single-byte change of a real pickle: the rewrite
+// gives nothing or a pickle that needs no further rewrite (it never reads past
+// the buffer: a prefix ends without STOP and gives nothing).
+TEST(PickleForLibtorch, RewritesOnceAndRefusesDamagedPickles) {
+  caffe2::serialize::PyTorchStreamReader zip(published("nested-ordered.pth"));
+  auto [data, size] = zip.getRecord("data.pkl");
+  const std::string pickle(static_cast<const char*>(data.get()), size);
+  const auto whole = io::pickle_for_libtorch(pickle);
+  ASSERT_TRUE(whole.has_value()) << "the OrderedDicts need rewriting";
+  EXPECT_NE(whole->find("restore_type_tag"), std::string::npos);
+  EXPECT_FALSE(io::pickle_for_libtorch(*whole).has_value()) << "a rewritten pickle needs no second rewrite";
+  for (size_t n = 0; n < pickle.size(); ++n)
+    EXPECT_FALSE(io::pickle_for_libtorch(pickle.substr(0, n)).has_value()) << "a prefix of " << n << " bytes";
+  for (size_t at = 0; at < pickle.size(); ++at)
+    for (int b : {0x00, 0x28, 0x2e, 0x62, 0x63, 0x68, 0x71, 0x73, 0x75, 0x80, 0xff}) {
+      std::string bad = pickle;
+      bad[at] = static_cast<char>(b);
+      if (const auto out = io::pickle_for_libtorch(bad)) {
+        EXPECT_FALSE(io::pickle_for_libtorch(*out).has_value()) << "byte " << at << " = " << b;
+      }
+    }
+}
+
+// PEFT adds the resized embedding and lm_head to an adapter's state dict when
+// it sees the vocabulary grow; the import takes those rows from
+// decoder_first_last_layers.pth and ignores the adapter's copy.
+TEST(ClaraImport, AnAdaptersCopyOfTheEmbeddingRowsIsIgnored) {
+  ScratchDir dir;
+  const std::string from = dir / "with-embed";
+  fs::copy(published("distinct-mem"), from);
+  auto adapters = io::read_torch_dict_of_state_dicts(from + "/adapters.pth");
+  c10::impl::GenericDict all(c10::StringType::get(), c10::AnyType::get());
+  for (auto& [name, sd] : adapters) {
+    c10::impl::GenericDict one(c10::StringType::get(), c10::TensorType::get());
+    for (auto& [key, t] : sd) one.insert(key, t);
+    one.insert("model.embed_tokens.weight", torch::zeros({265, 64}));
+    one.insert("lm_head.weight", torch::zeros({265, 64}));
+    all.insert(name, one);
+  }
+  const std::vector<char> bytes = torch::pickle_save(all);
+  write_file(from + "/adapters.pth", std::string(bytes.begin(), bytes.end()));
+  const auto r = import(dir, from, dir / "ck");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  expect_equals_expected(published("distinct-mem"), dir / "ck", "BF16");
 }
 
 }  // namespace

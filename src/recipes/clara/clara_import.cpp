@@ -88,7 +88,14 @@ std::string plain_lora_name(std::string key, const std::string& adapter) {
 void copy_adapter(model::CausalLMImpl& lm, const std::string& name, const io::StateDict& published,
                   const std::string& path) {
   std::map<std::string, torch::Tensor> by_plain_name;
-  for (const auto& [key, t] : published) by_plain_name[plain_lora_name(key, name)] = t;
+  for (const auto& [key, t] : published) {
+    const std::string plain = plain_lora_name(key, name);
+    // PEFT saves the resized embedding / lm_head into an adapter when it sees the
+    // vocabulary grow; decoder_first_last_layers.pth holds the same rows.
+    if (plain == "model.embed_tokens.weight" || plain == "lm_head.weight") continue;
+    if (!by_plain_name.emplace(plain, t).second)
+      throw Error(path + ": adapter '" + name + "' holds '" + plain + "' twice (as '" + key + "' too)");
+  }
   torch::NoGradGuard no_grad;
   std::set<std::string> needed;
   for (auto& [key, param] : lora::adapter_state_dict(lm, name, /*saved_names=*/true)) {
@@ -125,6 +132,9 @@ void copy_rows(torch::Tensor target, const torch::Tensor& published, const std::
 
 void publish_folder(const std::string& tmp, const std::string& output) {
   train::fsync_tree(tmp);
+  // Checked again: another import may have made it meanwhile (rename would replace an empty one).
+  if (fs::exists(output))
+    throw Error("clara-import: " + output + " appeared while importing; remove it or choose another --output");
   fs::rename(tmp, output);
   const fs::path parent = fs::absolute(output).parent_path();
   train::fsync_path(parent.string());
@@ -132,8 +142,13 @@ void publish_folder(const std::string& tmp, const std::string& output) {
 
 }  // namespace
 
-ClaraImportResult import_published_clara(const ClaraImportOptions& o) {
-  if (o.output.empty()) throw Error("clara-import: give the folder to create (--output)");
+ClaraImportResult import_published_clara(const ClaraImportOptions& options) {
+  ClaraImportOptions o = options;
+  fs::path output = fs::path(o.output).lexically_normal();
+  if (!output.has_filename()) output = output.parent_path();  // "out/" is "out"
+  if (output.empty() || output.filename() == "." || output.filename() == "..")
+    throw Error("clara-import: --output '" + o.output + "' names no folder to create");
+  o.output = output.string();
   if (fs::exists(o.output))
     throw Error("clara-import: " + o.output + " already exists; remove it or choose another --output");
   if (!fs::is_directory(o.published)) throw Error("clara-import: " + o.published + " is not a folder");
@@ -172,7 +187,7 @@ ClaraImportResult import_published_clara(const ClaraImportOptions& o) {
     const auto id = m.tokenizer.token_to_id(added[i]);
     if (!id || *id < base_len || *id >= static_cast<int64_t>(source.size()))
       throw Error("clara-import: the tokenizer of " + tokenizer_dir + " already holds " + added[i] +
-                  "; give the base model's own tokenizer");
+                  " (CLaRa adds it; a CLaRa checkpoint's own tokenizer holds it): give the base model's tokenizer");
     const auto k = static_cast<int64_t>(i);
     source[*id] = base_len + (k < n_mem ? (pub.different_mem_tokens ? k : 0) : published_mem + (k - n_mem));
   }

@@ -9,8 +9,9 @@
 // the next stage's pretrain_checkpoint read. The published files hold no base
 // weights, so the base model they were trained on is needed (a local HF folder).
 // A checkpoint with one shared <MEM> token (different_mem_tokens false) gets
-// that row for each of ragforge's <MEM0..n-1>; its memory positions still see
-// identical embeddings, so the model computes the same. The output folder is
+// that row for each of ragforge's <MEM0..n-1>: the decoder's inputs are the
+// same, and only the softmax counts the MEM logit n_mem times. A <KBTC> row
+// (kbtc_training) is dropped: ragforge has no such token. The output folder is
 // written beside itself and renamed into place; an existing one is refused.
 #pragma once
 #include <torch/torch.h>

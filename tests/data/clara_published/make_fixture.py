@@ -131,9 +131,42 @@ def write_damaged(path):
         records = {i.filename: z.read(i.filename) for i in z.infolist()}
     with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
         for name, data in records.items():
-            z.writestr(name, data[:16] if name.endswith("/data/0") else data)
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))  # byte-identical reruns
+            z.writestr(info, data[:16] if name.endswith("/data/0") else data)
 
 
 write_damaged(os.path.join(HERE, "damaged.pth"))
 # Dicts of one entry: Python's pickler writes SETITEM for them (not MARK ... SETITEMS).
 torch.save({"only": {"w": torch.arange(6, dtype=torch.float32).reshape(2, 3)}}, os.path.join(HERE, "one-entry.pth"))
+
+
+# What else torch.save writes for state dicts, beside plain dicts of tensors:
+def write_state_dict_forms():
+    import collections
+    import pickle
+    import types
+    arange = torch.arange(6, dtype=torch.float32).reshape(2, 3)
+    linear = torch.nn.Linear(3, 2)
+    with torch.no_grad():
+        linear.weight.copy_(arange)
+        linear.bias.copy_(torch.tensor([7.0, 8.0]))
+    # an OrderedDict with the _metadata attribute (BUILD after the items)
+    torch.save(linear.state_dict(), os.path.join(HERE, "ordered-state-dict.pth"))
+    # OrderedDicts inside a dict: the class is memoized once and fetched again (BINGET)
+    torch.save({"a": collections.OrderedDict(w=arange), "b": collections.OrderedDict(v=arange + 1)},
+               os.path.join(HERE, "nested-ordered.pth"))
+    # nn.Parameter (torch._utils._rebuild_parameter), as a model saved on the CPU holds
+    torch.save({"w": torch.nn.Parameter(arange.clone())}, os.path.join(HERE, "parameters.pth"))
+
+    # a view whose size x stride wraps around 64 bits into the storage
+    class WrappingStride(pickle.Pickler):
+        def reducer_override(self, obj):
+            if isinstance(obj, torch.Tensor):
+                return (torch._utils._rebuild_tensor_v2,
+                        (obj.storage(), 0, (4, 64), ((2 ** 64 + 2) // 3, 1), False, collections.OrderedDict()))
+            return NotImplemented
+    torch.save({"w": torch.zeros(4, 64)}, os.path.join(HERE, "wrapping-stride.pth"),
+               pickle_module=types.SimpleNamespace(Pickler=WrappingStride, __name__="pickle"))
+
+
+write_state_dict_forms()
