@@ -170,6 +170,17 @@ std::string edited_config(const ScratchDir& dir, const std::string& name, const 
   return damaged_copy(dir, name, "config.json", config.dump());
 }
 
+// distinct-mem's adapters.pth with only adapter `name`, as torch.save would write it.
+std::string one_adapter_only(const std::string& name) {
+  const auto adapters = io::read_torch_dict_of_state_dicts(published("distinct-mem") + "/adapters.pth");
+  c10::impl::GenericDict one(c10::StringType::get(), c10::TensorType::get());
+  for (const auto& [key, t] : adapters.at(name)) one.insert(key, t);
+  c10::impl::GenericDict all(c10::StringType::get(), c10::AnyType::get());
+  all.insert(name, one);
+  const std::vector<char> bytes = torch::pickle_save(all);
+  return std::string(bytes.begin(), bytes.end());
+}
+
 TEST(ClaraImport, BadInputIsRefusedByNameAndWritesNothing) {
   ScratchDir dir;
   const std::string adapters = read_file(published("distinct-mem") + "/adapters.pth");
@@ -188,6 +199,8 @@ TEST(ClaraImport, BadInputIsRefusedByNameAndWritesNothing) {
        "adapters.pth: the saved object is a Tensor, not a dict"},
       {damaged_copy(dir, "no-config", "config.json", "[1, 2"), "config.json: not a JSON object"},
       {edited_config(dir, "full", "lora", false), "lora is false"},
+      {damaged_copy(dir, "no-encoder", "adapters.pth", one_adapter_only("decoder_adapter")),
+       "adapters.pth: holds no encoder_adapter"},
       {edited_config(dir, "reasoning", "training_stage", "stage2_reasoning"), "training_stage 'stage2_reasoning'"},
       {edited_config(dir, "rate", "compr_rate", "8"), "key 'compr_rate' has the wrong type"},
       {edited_config(dir, "rank", "lora_r", 8), "but the base model needs [8, "},
@@ -214,6 +227,24 @@ TEST(ClaraImport, BadInputIsRefusedByNameAndWritesNothing) {
   const auto staged = import(dir, edited_config(dir, "reasoning-2", "training_stage", "stage2_reasoning"),
                              dir / "staged", {"--stage", "stage1_2"});
   ASSERT_EQ(staged.exit_code, 0) << staged.err;
+  // sep: false and <KBTC> import, with a warning each.
+  auto config = nlohmann::json::parse(read_file(published("shared-mem") + "/config.json"));
+  config["sep"] = false;
+  config["kbtc_training"] = true;
+  const std::string kbtc = dir / "kbtc";
+  fs::copy(published("shared-mem"), kbtc);
+  write_file(kbtc + "/config.json", config.dump());
+  // One more row (<KBTC>) after <SEP>, which the import drops.
+  auto rows = io::read_torch_state_dict(kbtc + "/decoder_first_last_layers.pth");
+  c10::impl::GenericDict grown(c10::StringType::get(), c10::TensorType::get());
+  for (const auto& [key, t] : rows) grown.insert(key, torch::cat({t, torch::ones({1, t.size(1)}, t.options())}));
+  const std::vector<char> grown_bytes = torch::pickle_save(grown);
+  write_file(kbtc + "/decoder_first_last_layers.pth", std::string(grown_bytes.begin(), grown_bytes.end()));
+  const auto warned = import(dir, kbtc, dir / "kbtc-out", {"--dtype", "float32"});
+  ASSERT_EQ(warned.exit_code, 0) << warned.err;
+  EXPECT_CONTAINS(warned.err, "warning: config.json has sep: false");
+  EXPECT_CONTAINS(warned.err, "warning: the <KBTC> row is dropped");
+  expect_equals_expected(published("shared-mem"), dir / "kbtc-out", "F32");
   EXPECT_EQ(nlohmann::json::parse(dir.read("staged/clara_config.json"))["stage"], "stage1_2");
 }
 

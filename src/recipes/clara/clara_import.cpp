@@ -27,7 +27,7 @@ struct PublishedConfig {
   bool lora = false;
   int64_t doc_max_length = 128, compr_rate = 64, lora_r = 16, generation_top_k = 1;
   std::string training_stage = "stage1";
-  bool different_mem_tokens = false, kbtc_training = false;
+  bool different_mem_tokens = false, kbtc_training = false, sep = true;
   std::string decoder_model_name;
 };
 
@@ -58,6 +58,7 @@ PublishedConfig read_published_config(const std::string& dir, const std::string&
   if (!stage.empty()) c.training_stage = stage;
   read("different_mem_tokens", c.different_mem_tokens);
   read("kbtc_training", c.kbtc_training);
+  read("sep", c.sep);
   if (j.contains("decoder_model_name") && j.at("decoder_model_name").is_string())
     c.decoder_model_name = j.at("decoder_model_name").get<std::string>();
   if (!c.lora)
@@ -163,7 +164,10 @@ ClaraImportResult import_published_clara(const ClaraImportOptions& options) {
     if (std::find(known.begin(), known.end(), name) == known.end())
       throw Error(adapters_path + ": adapter '" + name + "' is not one of CLaRa's (encoder_adapter, "
                   "decoder_adapter, query_reasoner_adapter)");
-  if (adapters.empty()) throw Error(adapters_path + ": holds no adapter");
+  for (const char* needed : {kEncoderAdapter, kDecoderAdapter})
+    if (!adapters.count(needed))
+      throw Error(adapters_path + ": holds no " + needed + "; every CLaRa stage compresses with encoder_adapter "
+                  "and answers with decoder_adapter");
 
   const std::string tokenizer_dir = o.tokenizer.empty() ? o.base_model : o.tokenizer;
   const tokenizer::Tokenizer base_tokenizer = tokenizer::Tokenizer::from_dir(tokenizer_dir);
@@ -235,6 +239,11 @@ ClaraImportResult import_published_clara(const ClaraImportOptions& options) {
   write_clara_checkpoint(tmp, *m.lm, m.tokenizer, c);
   publish_folder(tmp, o.output);
   result.stage = c.stage;
+  if (!pub.sep)
+    result.warnings.push_back("config.json has sep: false; the original then splices each document's memory "
+                              "n_mem slots apart though its prompt holds a <SEP> after each, while ragforge "
+                              "always splices before each <SEP>: answers may differ from the original's");
+  if (pub.kbtc_training) result.warnings.push_back("the <KBTC> row is dropped: ragforge has no such token");
   result.n_mem = n_mem;
   result.shared_mem_token = !pub.different_mem_tokens;
   return result;

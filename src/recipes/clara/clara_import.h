@@ -35,6 +35,7 @@ struct ClaraImportResult {
   int64_t n_mem = 0;
   bool shared_mem_token = false;
   std::vector<std::string> adapters;
+  std::vector<std::string> warnings;  // what the import could not carry over exactly
 };
 
 ClaraImportResult import_published_clara(const ClaraImportOptions& options);

@@ -29,6 +29,7 @@ int run_clara_import(const runtime::JobContext& job) {
   for (const auto& n : r.adapters) names += (names.empty() ? "" : ", ") + n;
   std::cout << "clara-import: wrote " << o.output << " (" << r.stage << ", n_mem " << r.n_mem << ", adapters "
             << names << ")\n";
+  for (const auto& w : r.warnings) std::cerr << "clara-import: warning: " << w << "\n";
   if (r.shared_mem_token)
     std::cerr << "clara-import: the checkpoint shares one <MEM> token; each of <MEM0.." << r.n_mem - 1
               << "> holds its row\n";
