@@ -25,4 +25,10 @@ nlohmann::json read_json_file(const std::string& path) {
   }
 }
 
+nlohmann::json read_json_object_file(const std::string& path) {
+  nlohmann::json j = nlohmann::json::parse(read_text_file(path), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) throw Error(path + ": not a JSON object");
+  return j;
+}
+
 }  // namespace ragforge

@@ -10,5 +10,7 @@ namespace ragforge {
 std::string read_text_file(const std::string& path);
 // Parses a JSON file; a syntax error names the file.
 nlohmann::json read_json_file(const std::string& path);
+// A JSON file that must hold an object: "<path>: not a JSON object" otherwise.
+nlohmann::json read_json_object_file(const std::string& path);
 
 }  // namespace ragforge

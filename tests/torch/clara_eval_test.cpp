@@ -17,6 +17,7 @@
 #include "model/causal_lm.h"
 #include "recipes/clara/clara_ops.h"
 #include "template/chat_template.h"
+#include "clara_golden_byt5.h"
 #include "torch_test_util.h"
 
 namespace ragforge {
@@ -25,40 +26,13 @@ namespace {
 using namespace recipes::clara;
 using testing::golden_dir;
 
-// ByT5 as in clara_ops_test: added tokens by exact match, else UTF-8 byte + 3.
-const std::vector<std::pair<std::string, int64_t>> kAdded = {
-    {"<pad>", 0},    {"</s>", 1},     {"<unk>", 2},    {"<s>", 259},
-    {"<MEM0>", 260}, {"<MEM1>", 261}, {"<MEM2>", 262}, {"<MEM3>", 263},
-    {"<AE>", 264},   {"<ENC>", 265},  {"<SEP>", 266}};
-
-std::vector<int64_t> byt5_encode(const std::string& text) {
-  std::vector<int64_t> out;
-  for (size_t i = 0; i < text.size();) {
-    bool hit = false;
-    for (const auto& [s, id] : kAdded)
-      if (text.compare(i, s.size(), s) == 0) {
-        out.push_back(id), i += s.size(), hit = true;
-        break;
-      }
-    if (!hit) out.push_back(static_cast<unsigned char>(text[i++]) + 3);
-  }
-  return out;
-}
-
-std::string byt5_decode(const std::vector<int64_t>& ids) {
-  std::string s;
-  for (auto id : ids)
-    if (id >= 3 && id < 259) s += static_cast<char>(id - 3);  // special and added tokens skipped
-  return s;
-}
-
 ClaraCodec golden_codec() {
   static const std::string chat_template =
       read_json_file(golden_dir("recipes/clara") + "/model/tokenizer_config.json")["chat_template"];
   static const tmpl::ChatTemplate chat(chat_template);
   ClaraCodec c;
-  c.encode = byt5_encode;
-  c.decode = byt5_decode;
+  c.encode = testing::byt5_encode;
+  c.decode = testing::byt5_decode;
   c.render = [](const data::ClaraPrompt& p, bool generation_prompt) {
     nlohmann::ordered_json m = nlohmann::ordered_json::array();
     m.push_back({{"role", "system"}, {"content", p.system}});
@@ -67,9 +41,7 @@ ClaraCodec golden_codec() {
     return chat.render(data::fold_system_into_user(m), generation_prompt,
                        {{"enable_thinking", false}}, "<s>", "</s>");
   };
-  c.tokens.mem = {260, 261, 262, 263};
-  c.tokens.ae = 264, c.tokens.enc = 265, c.tokens.sep = 266, c.tokens.bos = 259, c.tokens.eos = 1,
-  c.tokens.pad = 0;
+  c.tokens = testing::byt5_clara_tokens();
   c.bos_text = "<s>", c.eos_text = "</s>";
   return c;
 }

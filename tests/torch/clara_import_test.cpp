@@ -170,21 +170,34 @@ std::string edited_config(const ScratchDir& dir, const std::string& name, const 
   return damaged_copy(dir, name, "config.json", config.dump());
 }
 
-// distinct-mem's adapters.pth with only adapter `name`, as torch.save would write it.
+// A state dict as the dict IValue torch::pickle_save writes (in torch.save's format).
+c10::impl::GenericDict as_dict(const io::StateDict& sd) {
+  c10::impl::GenericDict d(c10::StringType::get(), c10::TensorType::get());
+  for (const auto& [key, t] : sd) d.insert(key, t);
+  return d;
+}
+
+std::string torch_save_bytes(const c10::IValue& value) {
+  const std::vector<char> bytes = torch::pickle_save(value);
+  return std::string(bytes.begin(), bytes.end());
+}
+
+// {name: state dict} as adapters.pth holds it.
+std::string adapters_pth(const std::map<std::string, io::StateDict>& adapters) {
+  c10::impl::GenericDict all(c10::StringType::get(), c10::AnyType::get());
+  for (const auto& [name, sd] : adapters) all.insert(name, as_dict(sd));
+  return torch_save_bytes(all);
+}
+
+// distinct-mem's adapters.pth with only adapter `name`.
 std::string one_adapter_only(const std::string& name) {
   const auto adapters = io::read_torch_dict_of_state_dicts(published("distinct-mem") + "/adapters.pth");
-  c10::impl::GenericDict one(c10::StringType::get(), c10::TensorType::get());
-  for (const auto& [key, t] : adapters.at(name)) one.insert(key, t);
-  c10::impl::GenericDict all(c10::StringType::get(), c10::AnyType::get());
-  all.insert(name, one);
-  const std::vector<char> bytes = torch::pickle_save(all);
-  return std::string(bytes.begin(), bytes.end());
+  return adapters_pth({{name, adapters.at(name)}});
 }
 
 TEST(ClaraImport, BadInputIsRefusedByNameAndWritesNothing) {
   ScratchDir dir;
   const std::string adapters = read_file(published("distinct-mem") + "/adapters.pth");
-  const std::vector<char> tensor_only = torch::pickle_save(torch::ones({2, 2}));
   struct Case {
     std::string folder, message;
   };
@@ -195,7 +208,7 @@ TEST(ClaraImport, BadInputIsRefusedByNameAndWritesNothing) {
       {damaged_copy(dir, "text", "adapters.pth", "{\"not\": \"a pickle\"}"), "adapters.pth: not a readable"},
       {damaged_copy(dir, "past-storage", "decoder_first_last_layers.pth", read_file(published("damaged.pth"))),
        "decoder_first_last_layers.pth: tensor 'w' of shape [4, 4] reaches past its stored data"},
-      {damaged_copy(dir, "tensor", "adapters.pth", std::string(tensor_only.begin(), tensor_only.end())),
+      {damaged_copy(dir, "tensor", "adapters.pth", torch_save_bytes(torch::ones({2, 2}))),
        "adapters.pth: the saved object is a Tensor, not a dict"},
       {damaged_copy(dir, "no-config", "config.json", "[1, 2"), "config.json: not a JSON object"},
       {edited_config(dir, "full", "lora", false), "lora is false"},
@@ -236,10 +249,8 @@ TEST(ClaraImport, BadInputIsRefusedByNameAndWritesNothing) {
   write_file(kbtc + "/config.json", config.dump());
   // One more row (<KBTC>) after <SEP>, which the import drops.
   auto rows = io::read_torch_state_dict(kbtc + "/decoder_first_last_layers.pth");
-  c10::impl::GenericDict grown(c10::StringType::get(), c10::TensorType::get());
-  for (const auto& [key, t] : rows) grown.insert(key, torch::cat({t, torch::ones({1, t.size(1)}, t.options())}));
-  const std::vector<char> grown_bytes = torch::pickle_save(grown);
-  write_file(kbtc + "/decoder_first_last_layers.pth", std::string(grown_bytes.begin(), grown_bytes.end()));
+  for (auto& [key, t] : rows) t = torch::cat({t, torch::ones({1, t.size(1)}, t.options())});
+  write_file(kbtc + "/decoder_first_last_layers.pth", torch_save_bytes(as_dict(rows)));
   const auto warned = import(dir, kbtc, dir / "kbtc-out", {"--dtype", "float32"});
   ASSERT_EQ(warned.exit_code, 0) << warned.err;
   EXPECT_CONTAINS(warned.err, "warning: config.json has sep: false");
@@ -316,16 +327,11 @@ TEST(ClaraImport, AnAdaptersCopyOfTheEmbeddingRowsIsIgnored) {
   const std::string from = dir / "with-embed";
   fs::copy(published("distinct-mem"), from);
   auto adapters = io::read_torch_dict_of_state_dicts(from + "/adapters.pth");
-  c10::impl::GenericDict all(c10::StringType::get(), c10::AnyType::get());
   for (auto& [name, sd] : adapters) {
-    c10::impl::GenericDict one(c10::StringType::get(), c10::TensorType::get());
-    for (auto& [key, t] : sd) one.insert(key, t);
-    one.insert("model.embed_tokens.weight", torch::zeros({265, 64}));
-    one.insert("lm_head.weight", torch::zeros({265, 64}));
-    all.insert(name, one);
+    sd["model.embed_tokens.weight"] = torch::zeros({265, 64});
+    sd["lm_head.weight"] = torch::zeros({265, 64});
   }
-  const std::vector<char> bytes = torch::pickle_save(all);
-  write_file(from + "/adapters.pth", std::string(bytes.begin(), bytes.end()));
+  write_file(from + "/adapters.pth", adapters_pth(adapters));
   const auto r = import(dir, from, dir / "ck");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   expect_equals_expected(published("distinct-mem"), dir / "ck", "BF16");

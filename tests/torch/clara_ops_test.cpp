@@ -16,6 +16,7 @@
 #include "model/loss.h"
 #include "recipes/clara/clara_ops.h"
 #include "template/chat_template.h"
+#include "clara_golden_byt5.h"
 #include "torch_test_util.h"
 
 namespace ragforge {
@@ -30,30 +31,9 @@ std::vector<int64_t> row_of(const torch::Tensor& t, int64_t i) {
   return {r.data_ptr<int64_t>(), r.data_ptr<int64_t>() + r.numel()};
 }
 
-// The golden's ByT5 tokenizer: added tokens by exact match, else UTF-8 byte + 3.
-std::vector<int64_t> byt5_encode(const std::string& text) {
-  static const std::vector<std::pair<std::string, int64_t>> added = {
-      {"<pad>", 0}, {"</s>", 1}, {"<unk>", 2}, {"<s>", 259}, {"<MEM0>", 260}, {"<MEM1>", 261},
-      {"<MEM2>", 262}, {"<MEM3>", 263}, {"<AE>", 264}, {"<ENC>", 265}, {"<SEP>", 266}};
-  std::vector<int64_t> out;
-  for (size_t i = 0; i < text.size();) {
-    bool hit = false;
-    for (const auto& [s, id] : added)
-      if (text.compare(i, s.size(), s) == 0) {
-        out.push_back(id), i += s.size(), hit = true;
-        break;
-      }
-    if (!hit) out.push_back(static_cast<unsigned char>(text[i++]) + 3);
-  }
-  return out;
-}
+using testing::byt5_encode;
 
-data::ClaraTokens golden_tokens() {
-  data::ClaraTokens t;
-  t.mem = {260, 261, 262, 263};
-  t.ae = 264, t.enc = 265, t.sep = 266, t.bos = 259, t.eos = 1, t.pad = 0;
-  return t;
-}
+data::ClaraTokens golden_tokens() { return testing::byt5_clara_tokens(); }
 
 struct Golden {
   Golden() : file(golden_dir("recipes/clara") + "/golden.safetensors") {

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/text_file.h"
 #include "io/safetensors.h"
 #include "lora/peft.h"
 #include "recipes/clara/clara_adapters.h"
@@ -103,15 +103,10 @@ void write_clara_checkpoint(const std::string& dir, const model::CausalLMImpl& l
 
 ClaraCheckpointConfig read_clara_config(const std::string& dir) {
   const std::string path = (fs::path(dir) / kClaraConfigFile).string();
-  std::ifstream in(path);
-  if (!in)
+  if (!std::ifstream(path))
     throw Error("clara: " + dir + " has no " + kClaraConfigFile + "; give a CLaRa checkpoint folder (a stage's "
                 "<save_path>/final or checkpoint-<N>)");
-  std::stringstream text;
-  text << in.rdbuf();
-  nlohmann::json j = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) throw Error(path + ": not a JSON object");
-  return ClaraCheckpointConfig::from_json(j, path);
+  return ClaraCheckpointConfig::from_json(read_json_object_file(path), path);
 }
 
 void load_first_last_layers(model::CausalLMImpl& lm, const std::string& dir) {

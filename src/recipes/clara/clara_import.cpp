@@ -4,9 +4,9 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
-#include <sstream>
 
 #include "core/error.h"
+#include "core/text_file.h"
 #include "data/clara_layout.h"
 #include "hf/pretrained.h"
 #include "io/torch_file.h"
@@ -33,12 +33,9 @@ struct PublishedConfig {
 
 PublishedConfig read_published_config(const std::string& dir, const std::string& stage) {
   const std::string path = (fs::path(dir) / "config.json").string();
-  std::ifstream in(path);
-  if (!in) throw Error("clara-import: " + dir + " has no config.json; give a published compression-<CR> folder");
-  std::stringstream text;
-  text << in.rdbuf();
-  const nlohmann::json j = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) throw Error(path + ": not a JSON object");
+  if (!std::ifstream(path))
+    throw Error("clara-import: " + dir + " has no config.json; give a published compression-<CR> folder");
+  const nlohmann::json j = read_json_object_file(path);
   PublishedConfig c;
   auto read = [&](const char* key, auto& field) {
     if (!j.contains(key)) return;
@@ -178,7 +175,6 @@ ClaraImportResult import_published_clara(const ClaraImportOptions& options) {
   spec.special_tokens = base_tokenizer.additional_special_tokens();  // as the original: the tokenizer's own first
   for (const auto& t : data::clara_added_tokens(n_mem)) spec.special_tokens.push_back(t);
   hf::PretrainedModel m = hf::load_pretrained(spec, o.dtype, torch::kCPU, /*seed=*/0);  // no random init: every weight is loaded
-  for (auto& p : m.lm->parameters()) p.set_requires_grad(false);
 
   // The published tokenizer added <MEM0..n-1> (or one <MEM>), <AE>, <ENC>,
   // <SEP> (and <KBTC>) after the base vocabulary, in that order.

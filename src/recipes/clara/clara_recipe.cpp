@@ -170,12 +170,13 @@ int64_t ClaraRecipe::step_group() const {
   return options_.accumulation * std::max(1, distributed::world_from_env().size);
 }
 
-// The loop's global step once the micro-batch (epoch_, index_) is in (a
-// final partial group per epoch still counts as a step); the same on resume.
-int64_t ClaraRecipe::optimizer_step() const {
-  const int64_t group = step_group(), per_epoch = (micro_batches_per_epoch() + group - 1) / group;
-  return epoch_ * per_epoch + index_ / group + 1;
+// A final partial group per epoch still counts as a step.
+int64_t ClaraRecipe::steps_per_epoch() const {
+  return (micro_batches_per_epoch() + step_group() - 1) / step_group();
 }
+
+// The loop's global step once the micro-batch (epoch_, index_) is in; the same on resume.
+int64_t ClaraRecipe::optimizer_step() const { return epoch_ * steps_per_epoch() + index_ / step_group() + 1; }
 
 // Every debug.every_steps optimizer steps, on rank 0, for the step's first micro-batch.
 bool ClaraRecipe::debug_due() const {
@@ -255,8 +256,7 @@ std::map<std::string, double> ClaraRecipe::evaluate() {
   // do_eval_gen: greedy answers (64 tokens) at the steps that are multiples
   // of 5 · eval_steps (§2.6; eval_steps each epoch = the steps per epoch), as
   // the original decides it: by the global step, so a resumed run keeps them.
-  const int64_t per_epoch = (micro_batches_per_epoch() + step_group() - 1) / step_group();
-  const int64_t gen_every = 5 * (options_.eval_steps > 0 ? options_.eval_steps : per_epoch);
+  const int64_t gen_every = 5 * (options_.eval_steps > 0 ? options_.eval_steps : steps_per_epoch());
   if (options_.do_eval_gen && optimizer_step() % gen_every == 0) {
     ClaraEvalOptions e;
     e.stage = options_.batch.stage == "stage2_pretrain_retrieval" ? "stage2" : options_.batch.stage;

@@ -65,6 +65,7 @@ class ClaraRecipe final : public train::Recipe {
 
  private:
   int64_t step_group() const;      // micro-batches per optimizer step, all ranks
+  int64_t steps_per_epoch() const;
   int64_t optimizer_step() const;  // 1-based, of the micro-batch last read
   bool debug_due() const;
   void print_debug(const train::MicroBatch& batch, const torch::Tensor& first_row_logits) const;
